@@ -1,0 +1,40 @@
+import { hash, verify } from '@node-rs/argon2'
+
+// @node-rs/argon2 declares Algorithm as a const enum, which isolated modules cannot read; 2 is Argon2id.
+const ARGON2ID = 2
+
+/** argon2id parameters: OWASP's m=19 MiB, t=2, p=1 baseline. */
+export const ARGON2_PARAMS = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const
+
+/** Hashes a password with argon2id; runs on the libuv thread pool, off the event loop. */
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, ARGON2_PARAMS)
+}
+
+/** Checks a password against a stored hash; a malformed hash is a mismatch, not a crash. */
+export async function verifyPassword(storedHash: string, password: string): Promise<boolean> {
+  try {
+    return await verify(storedHash, password)
+  } catch {
+    return false
+  }
+}
+
+/** True when a hash was made with other parameters than today's, so sign-in should rehash it. */
+export function needsRehash(storedHash: string): boolean {
+  const match = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(storedHash)
+  if (!match) return true
+  const [, m, t, p] = match.map(Number)
+  return m !== ARGON2_PARAMS.memoryCost || t !== ARGON2_PARAMS.timeCost || p !== ARGON2_PARAMS.parallelism
+}
+
+let dummyHash: Promise<string> | undefined
+
+/**
+ * Verifies against a fixed dummy hash so that an unknown email costs the same time as a wrong
+ * password (no account enumeration by timing).
+ */
+export async function verifyDummyPassword(password: string): Promise<void> {
+  dummyHash ??= hash('portcullis-dummy-password', ARGON2_PARAMS)
+  await verifyPassword(await dummyHash, password)
+}

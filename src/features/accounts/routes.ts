@@ -1,0 +1,34 @@
+import { Hono } from 'hono'
+import { parseBody } from '../../http/body.js'
+import type { AppEnv } from '../../http/env.js'
+import type { HttpKit } from '../../http/kit.js'
+import { signInResponse } from '../../http/sign-in-response.js'
+import type { AccountService } from './service.js'
+import { changePasswordBody, signInBody, signUpBody } from './schema.js'
+
+export function accountRoutes(accounts: AccountService, kit: HttpKit) {
+  const app = new Hono<AppEnv>()
+
+  app.post('/signup', async (c) => {
+    const body = await parseBody(c, signUpBody)
+    const { user, outcome } = await accounts.signUp(body, c.get('context'))
+    return signInResponse(c, kit.options, user, outcome, 201)
+  })
+
+  app.post('/login', async (c) => {
+    const body = await parseBody(c, signInBody)
+    const { user, outcome } = await accounts.signIn(body.email, body.password, c.get('context'))
+    return signInResponse(c, kit.options, user, outcome)
+  })
+
+  app.post('/password/change', async (c) => {
+    const { session } = await kit.sessions.require(c)
+    const body = await parseBody(c, changePasswordBody)
+    await accounts.changePassword(session.userId, session.id, body.currentPassword, body.newPassword, c.get('context'))
+    return c.body(null, 204)
+  })
+
+  app.get('/password/policy', (c) => c.json(accounts.policy()))
+
+  return app
+}

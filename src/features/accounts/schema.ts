@@ -1,0 +1,13 @@
+import { z } from 'zod'
+
+const email = z.string().trim().max(254).pipe(z.email({ message: 'must be an email address' }))
+// Long enough for any policy, bounded so a huge string is refused before it reaches argon2.
+const password = z.string().min(1, 'is required').max(4096)
+
+export const signUpBody = z.object({ email, password, name: z.string().trim().max(200).optional() })
+export const signInBody = z.object({ email: z.string().max(254), password })
+export const changePasswordBody = z.object({
+  currentPassword: password,
+  newPassword: password,
+  code: z.string().max(64).optional(),
+})

@@ -1,0 +1,146 @@
+import type { Clock } from '../../clock.js'
+import { hashPassword, needsRehash, verifyDummyPassword, verifyPassword } from '../../crypto/password.js'
+import type { Random } from '../../crypto/random.js'
+import { PortcullisError } from '../../errors.js'
+import type { RequestContext } from '../../request-context.js'
+import type { UserRow } from '../../store/database.js'
+import type { Store } from '../../store/store.js'
+import type { AuditService } from '../audit/index.js'
+import type { LockoutService } from '../lockout/index.js'
+import type { MfaService, SignInOutcome } from '../mfa/index.js'
+import type { SessionService } from '../sessions/index.js'
+import { checkPassword, describePolicy, normalizePassword, type PasswordPolicyOptions } from './password-policy.js'
+import * as queries from './store.js'
+import { normalizeEmail, type User } from './types.js'
+
+export interface AccountDeps {
+  store: Store
+  clock: Clock
+  random: Random
+  audit: AuditService
+  lockout: LockoutService
+  sessions: SessionService
+  mfa: MfaService
+  /** Whether a user has an active second factor, for the `mfaEnabled` field. */
+  hasActiveFactor(userId: string): Promise<boolean>
+  options: PasswordPolicyOptions
+}
+
+export interface SignUpInput {
+  email: string
+  password: string
+  name?: string | undefined
+}
+
+export function toUser(row: UserRow, mfaEnabled: boolean): User {
+  return {
+    id: row.id,
+    email: row.email,
+    emailVerified: row.email_verified_at !== null,
+    name: row.name,
+    mfaEnabled,
+    createdAt: new Date(Number(row.created_at)).toISOString(),
+  }
+}
+
+export function createAccountService(deps: AccountDeps) {
+  /** @throws weak_password with every failed rule in details. */
+  function assertAcceptable(password: string, email: string, name?: string | null): void {
+    const failed = checkPassword(deps.options, password, { email, name })
+    if (failed.length > 0) {
+      throw new PortcullisError('weak_password', 'The password does not meet the policy', { details: failed.map((rule) => ({ rule })) })
+    }
+  }
+
+  async function getUser(userId: string): Promise<User> {
+    const row = await queries.findUserById(deps.store, userId)
+    if (!row) throw new PortcullisError('not_found', 'No such user')
+    return toUser(row, await deps.hasActiveFactor(userId))
+  }
+
+  /**
+   * Creates an account and signs it in (aal 1).
+   * @throws weak_password, conflict (email taken)
+   */
+  async function signUp(input: SignUpInput, context: RequestContext): Promise<{ user: User; outcome: SignInOutcome }> {
+    const email = normalizeEmail(input.email)
+    assertAcceptable(input.password, email, input.name)
+    const now = deps.clock.now().getTime()
+    const row: UserRow = {
+      id: deps.random.id(),
+      email,
+      name: input.name?.trim() || null,
+      password_hash: await hashPassword(normalizePassword(input.password)),
+      email_verified_at: null,
+      created_at: now,
+      updated_at: now,
+    }
+    if (!(await queries.insertUser(deps.store, row))) throw new PortcullisError('conflict', 'An account with this email already exists')
+    const outcome = await deps.mfa.afterFirstFactor(row.id, 'password', context)
+    return { user: toUser(row, false), outcome }
+  }
+
+  /**
+   * Checks an email and password; an unknown email costs the same time and gets the same answer.
+   * @throws invalid_credentials, too_many_requests (locked email or address)
+   */
+  async function authenticate(rawEmail: string, password: string, context: RequestContext): Promise<UserRow> {
+    const email = normalizeEmail(rawEmail)
+    await deps.lockout.assertPasswordAllowed(email, context.ip)
+    const user = await queries.findUserByEmail(deps.store, email)
+    const normalized = normalizePassword(password)
+    const valid = user?.password_hash ? await verifyPassword(user.password_hash, normalized) : (await verifyDummyPassword(normalized), false)
+    if (!user || !valid) {
+      const locked = await deps.lockout.recordPasswordFailure(email, context.ip)
+      if (user) {
+        await deps.audit.record('sign_in_failed', user.id, context, { method: 'password', reason: 'wrong_password' })
+        if (locked) await deps.audit.record('account_locked', user.id, context, { reason: 'password_failures' })
+      }
+      throw new PortcullisError('invalid_credentials', 'Email or password is incorrect')
+    }
+    await deps.lockout.resetPasswordFailures(email)
+    if (user.password_hash && needsRehash(user.password_hash)) {
+      await queries.updatePasswordHash(deps.store, user.id, await hashPassword(normalized), deps.clock.now().getTime())
+    }
+    return user
+  }
+
+  /** Password sign-in: a session, or an MFA challenge when the user has a second factor. */
+  async function signIn(email: string, password: string, context: RequestContext): Promise<{ user: User; outcome: SignInOutcome }> {
+    const row = await authenticate(email, password, context)
+    const outcome = await deps.mfa.afterFirstFactor(row.id, 'password', context)
+    return { user: toUser(row, outcome.kind === 'challenge' || (await deps.hasActiveFactor(row.id))), outcome }
+  }
+
+  /**
+   * Changes the password and ends every other session.
+   * @throws invalid_credentials (wrong current password), weak_password, too_many_requests
+   */
+  async function changePassword(userId: string, keepSessionId: string, currentPassword: string, newPassword: string, context: RequestContext): Promise<void> {
+    const row = await queries.findUserById(deps.store, userId)
+    if (!row) throw new PortcullisError('unauthorized', 'Not signed in')
+    await authenticate(row.email, currentPassword, context)
+    assertAcceptable(newPassword, row.email, row.name)
+    await queries.updatePasswordHash(deps.store, userId, await hashPassword(normalizePassword(newPassword)), deps.clock.now().getTime())
+    await deps.sessions.revokeOthers(userId, keepSessionId)
+    await deps.audit.record('password_changed', userId, context)
+  }
+
+  async function findByEmail(email: string): Promise<UserRow | undefined> {
+    return queries.findUserByEmail(deps.store, normalizeEmail(email))
+  }
+
+  return {
+    signUp,
+    signIn,
+    authenticate,
+    changePassword,
+    getUser,
+    findByEmail,
+    policy: () => describePolicy(deps.options),
+    /** Lists the policy rules a password breaks (empty when acceptable). */
+    validatePassword: (password: string, context: { email?: string; name?: string | null } = {}) => checkPassword(deps.options, password, context),
+  }
+}
+
+export type AccountService = ReturnType<typeof createAccountService>

@@ -1,0 +1,39 @@
+/** Every audit event type of the HTTP contract. */
+export const AUDIT_EVENT_TYPES = [
+  'sign_in_succeeded',
+  'sign_in_failed',
+  'mfa_challenge_issued',
+  'mfa_challenge_failed',
+  'mfa_challenge_completed',
+  'factor_enrolled',
+  'factor_disabled',
+  'recovery_codes_generated',
+  'recovery_code_used',
+  'account_locked',
+  'account_unlocked',
+  'admin_mfa_reset',
+  'trusted_device_added',
+  'trusted_device_revoked',
+  'password_changed',
+  'password_reset',
+  'session_revoked',
+  'mfa_recovery_requested',
+  'mfa_recovery_cancelled',
+  'mfa_recovery_completed',
+] as const
+
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number]
+
+/** Non-secret facts about an event: method names, ids, reasons. Never a code, token or password. */
+export type AuditData = Record<string, string | number | boolean | null>
+
+export interface AuditEvent {
+  type: AuditEventType
+  at: string
+  ip: string | null
+  userAgent: string | null
+  data: AuditData
+}
+
+/** The outcome of walking the chain: where it first breaks, if anywhere. */
+export type ChainVerdict = { ok: true; entries: number } | { ok: false; entries: number; seq: number; problem: string }

@@ -1,0 +1,1 @@
+export { createLockoutService, type LockoutService } from './service.js'

@@ -1,0 +1,106 @@
+import type { Clock } from '../../clock.js'
+import { PortcullisError } from '../../errors.js'
+import type { Store } from '../../store/store.js'
+import { deleteCounters, incrementCounter, readLocks } from './store.js'
+
+export interface LockoutDeps {
+  store: Store
+  clock: Clock
+  options: { lockoutThreshold: number; lockoutMinutes: number }
+}
+
+// Keys are namespaced by what they count; an email key counts known and unknown emails alike.
+const passwordEmailKey = (email: string) => `pw:email:${email}`
+const passwordAddressKey = (ip: string) => `pw:ip:${ip}`
+const codeUserKey = (userId: string) => `code:user:${userId}`
+
+export function createLockoutService(deps: LockoutDeps) {
+  const windowMs = deps.options.lockoutMinutes * 60_000
+  const threshold = deps.options.lockoutThreshold
+  // An address is shared by many people (NAT, offices), so it gets a wider budget than one account.
+  const addressThreshold = threshold * 4
+  // Second-factor codes have their own budget, apart from passwords: see DESIGN.md.
+  const codeThreshold = threshold * 2
+
+  function now(): number {
+    return deps.clock.now().getTime()
+  }
+
+  async function throwIfLocked(keys: string[], message: string): Promise<void> {
+    const current = now()
+    const until = Math.max(0, ...(await readLocks(deps.store, keys)))
+    if (until > current) {
+      throw new PortcullisError('too_many_requests', message, { retryAfterSeconds: Math.ceil((until - current) / 1000) })
+    }
+  }
+
+  /** @throws too_many_requests while the email or the client address is locked. */
+  async function assertPasswordAllowed(email: string, ip: string | null): Promise<void> {
+    const keys = ip ? [passwordEmailKey(email), passwordAddressKey(ip)] : [passwordEmailKey(email)]
+    await throwIfLocked(keys, 'Too many failed sign-in attempts; try again later')
+  }
+
+  /** Counts a wrong password; returns true when this failure locked the email. */
+  async function recordPasswordFailure(email: string, ip: string | null): Promise<boolean> {
+    if (ip) await incrementCounter(deps.store, passwordAddressKey(ip), now(), windowMs, addressThreshold, windowMs)
+    const state = await incrementCounter(deps.store, passwordEmailKey(email), now(), windowMs, threshold, windowMs)
+    return state.count === threshold
+  }
+
+  /** A successful sign-in clears the email's counter (not the address's: one good account must not launder an address). */
+  async function resetPasswordFailures(email: string): Promise<void> {
+    await deleteCounters(deps.store, [passwordEmailKey(email)])
+  }
+
+  /** @throws too_many_requests once the user's second-factor budget is spent, right code or not. */
+  async function assertCodesAllowed(userId: string): Promise<void> {
+    await throwIfLocked([codeUserKey(userId)], 'Too many wrong codes; try again later')
+  }
+
+  /** Counts a wrong second-factor or email code against the user's budget; true when it locked. */
+  async function recordCodeFailure(userId: string): Promise<boolean> {
+    const state = await incrementCounter(deps.store, codeUserKey(userId), now(), windowMs, codeThreshold, windowMs)
+    return state.count === codeThreshold
+  }
+
+  /**
+   * Counts one use of a rate-limited action (e.g. sending a code).
+   * @throws too_many_requests past `limit` uses per window.
+   */
+  async function consume(key: string, limit: number, windowSeconds: number): Promise<void> {
+    const current = now()
+    const windowMsOfKey = windowSeconds * 1000
+    const state = await incrementCounter(deps.store, `rate:${key}`, current, windowMsOfKey, 0, 0)
+    if (state.count > limit) {
+      throw new PortcullisError('too_many_requests', 'Too many requests; try again later', {
+        retryAfterSeconds: Math.max(1, Math.ceil((state.windowStartedAt + windowMsOfKey - current) / 1000)),
+      })
+    }
+  }
+
+  /** True while password sign-in for this email is locked. */
+  async function isLocked(email: string): Promise<boolean> {
+    return (await readLocks(deps.store, [passwordEmailKey(email)])).some((until) => until > now())
+  }
+
+  /** Lifts the password lock of an email and, given the user id, the second-factor lock; true if anything was lifted. */
+  async function unlock(email: string, userId?: string): Promise<boolean> {
+    const keys = userId ? [passwordEmailKey(email), codeUserKey(userId)] : [passwordEmailKey(email)]
+    return (await deleteCounters(deps.store, keys)) > 0
+  }
+
+  return {
+    assertPasswordAllowed,
+    recordPasswordFailure,
+    resetPasswordFailures,
+    assertCodesAllowed,
+    recordCodeFailure,
+    consume,
+    isLocked,
+    unlock,
+    /** Counts a password failure for an email, as the HTTP sign-in does. */
+    recordFailure: (email: string, ip: string | null = null) => recordPasswordFailure(email, ip),
+  }
+}
+
+export type LockoutService = ReturnType<typeof createLockoutService>

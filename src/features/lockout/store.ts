@@ -1,0 +1,48 @@
+import { sql } from 'kysely'
+import type { Store } from '../../store/store.js'
+
+export interface CounterState {
+  count: number
+  windowStartedAt: number
+}
+
+/**
+ * Counts one event against `key` in a fixed window, in one atomic upsert, and sets the lock in
+ * the same statement when the count reaches `lockAt` (never, for 0); processes sharing a
+ * database share the counter.
+ */
+export async function incrementCounter(
+  store: Store,
+  key: string,
+  nowMs: number,
+  windowMs: number,
+  lockAt: number,
+  lockMs: number,
+): Promise<CounterState> {
+  const windowStart = nowMs - windowMs
+  const fresh = sql<boolean>`rate_limits.window_started_at <= ${windowStart}`
+  const nextCount = sql<number>`CASE WHEN ${fresh} THEN 1 ELSE rate_limits.count + 1 END`
+  const row = await store.db
+    .insertInto('rate_limits')
+    .values({ key, count: 1, window_started_at: nowMs, locked_until: lockAt === 1 ? nowMs + lockMs : null })
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet({
+        count: nextCount,
+        window_started_at: sql<number>`CASE WHEN ${fresh} THEN ${nowMs} ELSE rate_limits.window_started_at END`,
+        locked_until: sql<number>`CASE WHEN ${nextCount} = ${lockAt} THEN ${nowMs + lockMs} ELSE rate_limits.locked_until END`,
+      }),
+    )
+    .returning(['count', 'window_started_at'])
+    .executeTakeFirstOrThrow()
+  return { count: Number(row.count), windowStartedAt: Number(row.window_started_at) }
+}
+
+export async function readLocks(store: Store, keys: string[]): Promise<number[]> {
+  const rows = await store.db.selectFrom('rate_limits').select('locked_until').where('key', 'in', keys).where('locked_until', 'is not', null).execute()
+  return rows.map((row) => Number(row.locked_until))
+}
+
+export async function deleteCounters(store: Store, keys: string[]): Promise<number> {
+  const result = await store.db.deleteFrom('rate_limits').where('key', 'in', keys).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}

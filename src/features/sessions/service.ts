@@ -1,0 +1,109 @@
+import type { Clock } from '../../clock.js'
+import type { Random } from '../../crypto/random.js'
+import { hashToken } from '../../crypto/token.js'
+import type { RequestContext } from '../../request-context.js'
+import type { SessionRow } from '../../store/database.js'
+import type { Store } from '../../store/store.js'
+import * as queries from './store.js'
+import type { IssuedSession, ResolvedSession, Session, SessionSummary } from './types.js'
+
+export interface SessionDeps {
+  store: Store
+  clock: Clock
+  random: Random
+  options: { sessionIdleTtlSeconds: number; sessionMaxTtlSeconds: number }
+}
+
+// The idle window moves with activity, but at most one write a minute keeps the check a read.
+const TOUCH_INTERVAL_MS = 60_000
+
+export interface IssueSessionInput {
+  aal: 1 | 2
+  mfaAt: Date | null
+  trustedDevice: boolean
+}
+
+export function createSessionService(deps: SessionDeps) {
+  const idleMs = deps.options.sessionIdleTtlSeconds * 1000
+  const maxMs = deps.options.sessionMaxTtlSeconds * 1000
+
+  function toSession(row: SessionRow): Session {
+    const lastSeen = Number(row.last_seen_at)
+    return {
+      id: row.id,
+      userId: row.user_id,
+      aal: row.aal === 2 ? 2 : 1,
+      mfaAt: row.mfa_at === null ? null : new Date(Number(row.mfa_at)),
+      trustedDevice: row.trusted_device === 1,
+      createdAt: new Date(Number(row.created_at)),
+      lastSeenAt: new Date(lastSeen),
+      expiresAt: new Date(Math.min(Number(row.expires_at), lastSeen + idleMs)),
+      ip: row.ip,
+      userAgent: row.user_agent,
+    }
+  }
+
+  /** Starts a session with a new random token; every sign-in and every step to aal 2 calls this. */
+  async function issue(userId: string, input: IssueSessionInput, context: RequestContext): Promise<IssuedSession> {
+    const now = deps.clock.now().getTime()
+    const token = deps.random.token()
+    const row: SessionRow = {
+      id: deps.random.id(),
+      token_hash: hashToken(token),
+      user_id: userId,
+      aal: input.aal,
+      mfa_at: input.mfaAt?.getTime() ?? null,
+      trusted_device: input.trustedDevice ? 1 : 0,
+      created_at: now,
+      last_seen_at: now,
+      expires_at: now + maxMs,
+      ip: context.ip,
+      user_agent: context.userAgent?.slice(0, 512) ?? null,
+    }
+    await queries.insertSession(deps.store, row)
+    return { token, session: toSession(row) }
+  }
+
+  /** The session a token names, or null when it is unknown, idle too long or past its absolute end. */
+  async function resolve(token: string): Promise<ResolvedSession | null> {
+    const row = await queries.findSessionByTokenHash(deps.store, hashToken(token))
+    if (!row) return null
+    const now = deps.clock.now().getTime()
+    const lastSeen = Number(row.last_seen_at)
+    if (Number(row.expires_at) <= now || lastSeen + idleMs <= now) {
+      await queries.deleteSession(deps.store, row.user_id, row.id)
+      return null
+    }
+    if (now - lastSeen >= TOUCH_INTERVAL_MS) {
+      await queries.touchSession(deps.store, row.id, now)
+      row.last_seen_at = now
+    }
+    return { session: toSession(row), user: row.user }
+  }
+
+  async function list(userId: string, currentId: string | null): Promise<SessionSummary[]> {
+    const rows = await queries.listUserSessions(deps.store, userId, deps.clock.now().getTime(), idleMs)
+    return rows.map((row) => ({
+      id: row.id,
+      current: row.id === currentId,
+      createdAt: new Date(Number(row.created_at)).toISOString(),
+      lastSeenAt: new Date(Number(row.last_seen_at)).toISOString(),
+      ip: row.ip,
+      userAgent: row.user_agent,
+    }))
+  }
+
+  return {
+    issue,
+    resolve,
+    list,
+    /** Ends one of the user's sessions; false when it is not theirs or already gone. */
+    revoke: (userId: string, sessionId: string) => queries.deleteSession(deps.store, userId, sessionId),
+    revokeOthers: (userId: string, keepId: string) => queries.deleteSessionsExcept(deps.store, userId, keepId),
+    revokeAll: (userId: string) => queries.deleteUserSessions(deps.store, userId),
+    /** Deletes sessions past their idle or absolute end; returns how many. */
+    purgeExpired: () => queries.deleteExpiredSessions(deps.store, deps.clock.now().getTime(), idleMs),
+  }
+}
+
+export type SessionService = ReturnType<typeof createSessionService>

@@ -1,0 +1,91 @@
+import type { SessionRow, UserRow } from '../../store/database.js'
+import { mfaEnabledExpression } from '../../store/mfa-enabled.js'
+import type { Store } from '../../store/store.js'
+
+export type SessionWithUser = SessionRow & { user: UserRow & { mfa_enabled: boolean } }
+
+export async function insertSession(store: Store, row: SessionRow): Promise<void> {
+  await store.db.insertInto('sessions').values(row).execute()
+}
+
+/** The hot path: one indexed read returns the session, its user and whether MFA is on. */
+export async function findSessionByTokenHash(store: Store, tokenHash: string): Promise<SessionWithUser | undefined> {
+  const row = await store.db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([
+      'sessions.id',
+      'sessions.token_hash',
+      'sessions.user_id',
+      'sessions.aal',
+      'sessions.mfa_at',
+      'sessions.trusted_device',
+      'sessions.created_at',
+      'sessions.last_seen_at',
+      'sessions.expires_at',
+      'sessions.ip',
+      'sessions.user_agent',
+      'users.email',
+      'users.name',
+      'users.password_hash',
+      'users.email_verified_at',
+      'users.created_at as user_created_at',
+      'users.updated_at as user_updated_at',
+      mfaEnabledExpression,
+    ])
+    .where('sessions.token_hash', '=', tokenHash)
+    .executeTakeFirst()
+  if (!row) return undefined
+  const { email, name, password_hash, email_verified_at, user_created_at, user_updated_at, mfa_enabled, ...session } = row
+  return {
+    ...session,
+    user: {
+      id: session.user_id,
+      email,
+      name,
+      password_hash,
+      email_verified_at,
+      created_at: user_created_at,
+      updated_at: user_updated_at,
+      mfa_enabled: Boolean(mfa_enabled),
+    },
+  }
+}
+
+export async function touchSession(store: Store, id: string, nowMs: number): Promise<void> {
+  await store.db.updateTable('sessions').set({ last_seen_at: nowMs }).where('id', '=', id).execute()
+}
+
+export function listUserSessions(store: Store, userId: string, liveAfterMs: number, idleMs: number): Promise<SessionRow[]> {
+  return store.db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('expires_at', '>', liveAfterMs)
+    .where('last_seen_at', '>', liveAfterMs - idleMs)
+    .orderBy('created_at', 'desc')
+    .execute()
+}
+
+export async function deleteSession(store: Store, userId: string, id: string): Promise<boolean> {
+  const result = await store.db.deleteFrom('sessions').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst()
+  return Number(result.numDeletedRows) === 1
+}
+
+export async function deleteSessionsExcept(store: Store, userId: string, keepId: string): Promise<number> {
+  const result = await store.db.deleteFrom('sessions').where('user_id', '=', userId).where('id', '!=', keepId).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
+export async function deleteUserSessions(store: Store, userId: string): Promise<number> {
+  const result = await store.db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
+export async function deleteExpiredSessions(store: Store, nowMs: number, idleMs: number): Promise<number> {
+  const result = await store.db
+    .deleteFrom('sessions')
+    .where((eb) => eb.or([eb('expires_at', '<=', nowMs), eb('last_seen_at', '<=', nowMs - idleMs)]))
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
+}

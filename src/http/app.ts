@@ -1,0 +1,47 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { Logger } from '../logger.js'
+import { PortcullisError } from '../errors.js'
+import type { Random } from '../crypto/random.js'
+import { MAX_BODY_BYTES } from './body.js'
+import { clientAddress } from './client-address.js'
+import type { AppEnv } from './env.js'
+import { errorResponse } from './errors.js'
+import type { HttpKit } from './kit.js'
+
+export interface AppSetup {
+  kit: HttpKit
+  logger: Logger
+  random: Random
+  /** Feature route groups, mounted at the base path. */
+  routes: Hono<AppEnv>[]
+}
+
+/** The API app: hygiene middleware (ids, addresses, no-store, body limit, CSRF), then the features. */
+export function createApiApp({ kit, logger, random, routes }: AppSetup): Hono<AppEnv> {
+  const app = new Hono<AppEnv>().basePath(kit.options.basePath)
+
+  app.use(async (c, next) => {
+    c.set('requestId', random.id())
+    c.set('auth', undefined)
+    c.set('context', {
+      ip: clientAddress(c.env?.clientAddress, c.req.header('x-forwarded-for'), kit.options.trustProxy),
+      userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
+    })
+    await next()
+    c.header('Cache-Control', 'no-store')
+  })
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => errorResponse(new PortcullisError('payload_too_large', `The body is larger than ${MAX_BODY_BYTES / 1024} KiB`), c, logger),
+    }),
+  )
+  app.use(kit.csrf.middleware)
+
+  for (const group of routes) app.route('/', group)
+
+  app.notFound((c) => errorResponse(new PortcullisError('not_found', 'No such route'), c, logger))
+  app.onError((error, c) => errorResponse(error, c, logger))
+  return app
+}

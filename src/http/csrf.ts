@@ -1,0 +1,67 @@
+import type { Context, MiddlewareHandler } from 'hono'
+import type { Keyring } from '../crypto/keys.js'
+import type { Random } from '../crypto/random.js'
+import { safeEqual } from '../crypto/token.js'
+import { PortcullisError } from '../errors.js'
+import { CSRF_COOKIE, type CookieSettings, readCookie, SESSION_COOKIE, writeCookie } from './cookies.js'
+import type { AppEnv } from './env.js'
+import { bearerToken, type SessionReader, wantsTokenFlow } from './session.js'
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+export interface CsrfSettings extends CookieSettings {
+  publicOrigin: string
+  allowedOrigins: readonly string[]
+}
+
+export interface CsrfGuard {
+  middleware: MiddlewareHandler<AppEnv>
+  /** The token for GET /csrf: bound to the session, or to a nonce cookie before sign-in. */
+  issueToken(c: Context<AppEnv>): Promise<string>
+}
+
+export function createCsrfGuard(settings: CsrfSettings, keyring: Keyring, random: Random, sessions: SessionReader): CsrfGuard {
+  const allowed = new Set([settings.publicOrigin, ...settings.allowedOrigins])
+
+  async function expectedTokens(c: Context<AppEnv>): Promise<string[]> {
+    const tokens: string[] = []
+    const resolved = await sessions.current(c)
+    if (resolved) tokens.push(keyring.hmac('csrf', `session:${resolved.session.id}`))
+    const nonce = readCookie(c, settings, CSRF_COOKIE)
+    if (nonce) tokens.push(keyring.hmac('csrf', `nonce:${nonce}`))
+    return tokens
+  }
+
+  async function tokenMatches(c: Context<AppEnv>): Promise<boolean> {
+    const sent = c.req.header('x-csrf-token')
+    if (!sent) return false
+    return (await expectedTokens(c)).some((expected) => safeEqual(sent, expected))
+  }
+
+  const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
+    if (SAFE_METHODS.has(c.req.method) || bearerToken(c) !== null) return next()
+    const origin = c.req.header('origin')
+    const cookieAuthenticated = readCookie(c, settings, SESSION_COOKIE) !== undefined
+    // A token-flow request sets no cookie and is answered with nothing a forged form could use.
+    const browserFlow = cookieAuthenticated || !wantsTokenFlow(c)
+    const crossSite = c.req.header('sec-fetch-site') === 'cross-site' || (origin !== undefined && !allowed.has(origin))
+    const needsProof = browserFlow && (crossSite || (cookieAuthenticated && origin === undefined))
+    if (needsProof && !(await tokenMatches(c))) {
+      throw new PortcullisError('csrf_failed', 'Cross-site request refused: send a matching Origin or the X-CSRF-Token header')
+    }
+    return next()
+  }
+
+  async function issueToken(c: Context<AppEnv>): Promise<string> {
+    const resolved = await sessions.current(c)
+    if (resolved) return keyring.hmac('csrf', `session:${resolved.session.id}`)
+    let nonce = readCookie(c, settings, CSRF_COOKIE)
+    if (!nonce) {
+      nonce = random.token()
+      writeCookie(c, settings, CSRF_COOKIE, nonce, 24 * 3600)
+    }
+    return keyring.hmac('csrf', `nonce:${nonce}`)
+  }
+
+  return { middleware, issueToken }
+}

@@ -1,0 +1,9 @@
+import type { Migration, MigrationProvider } from 'kysely'
+import * as initial from './0001-initial.js'
+
+/** Migrations as data, in order; the same list for SQLite and PostgreSQL. */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async (): Promise<Record<string, Migration>> => ({
+    '0001-initial': initial,
+  }),
+}

@@ -1,0 +1,51 @@
+import { type Kysely, Migrator, sql } from 'kysely'
+import { ConfigError } from '../errors.js'
+import type { Database } from './database.js'
+import { migrationProvider } from './migrations/index.js'
+import { openPostgres } from './postgres.js'
+import { openSqlite } from './sqlite.js'
+
+export type Dialect = 'sqlite' | 'postgres'
+
+/** The database every feature store queries; services never learn which dialect it is. */
+export interface Store {
+  readonly db: Kysely<Database>
+  readonly dialect: Dialect
+  /** Applies every pending migration. */
+  migrate(): Promise<void>
+  /** True when the database answers a trivial query. */
+  ping(): Promise<boolean>
+  close(): Promise<void>
+}
+
+/**
+ * Opens the database named by a URL: `sqlite:PATH` or `postgres://…`.
+ * @throws ConfigError for any other scheme.
+ */
+export function openStore(url: string): Store {
+  if (url.startsWith('sqlite:')) return wrap(openSqlite(url.slice('sqlite:'.length)), 'sqlite')
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return wrap(openPostgres(url), 'postgres')
+  throw new ConfigError([{ path: 'databaseUrl', message: 'must be sqlite:PATH or postgres://…' }])
+}
+
+function wrap(db: Kysely<Database>, dialect: Dialect): Store {
+  return {
+    db,
+    dialect,
+    async migrate() {
+      const migrator = new Migrator({ db, provider: migrationProvider })
+      const { error, results } = await migrator.migrateToLatest()
+      const failed = results?.find((result) => result.status === 'Error')
+      if (error) throw new Error(`Migration ${failed?.migrationName ?? ''} failed`, { cause: error })
+    },
+    async ping() {
+      try {
+        await sql`select 1`.execute(db)
+        return true
+      } catch {
+        return false
+      }
+    },
+    close: () => db.destroy(),
+  }
+}
