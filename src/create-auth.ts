@@ -2,19 +2,25 @@ import { type Clock, systemClock } from './clock.js'
 import { type AuthOptions, type ResolvedOptions, resolveOptions } from './config/options.js'
 import { createKeyring } from './crypto/keys.js'
 import { cryptoRandom } from './crypto/random.js'
-import { accountRoutes } from './features/accounts/routes.js'
 import { createAccountService } from './features/accounts/index.js'
+import { accountRoutes } from './features/accounts/routes.js'
+import { createAdminService } from './features/admin/index.js'
+import { adminRoutes } from './features/admin/routes.js'
 import { createAuditService } from './features/audit/index.js'
 import { createLockoutService } from './features/lockout/index.js'
-import { createMfaService } from './features/mfa/index.js'
+import { createChallengeService, createMfaService, createStepUp, createTrustedDeviceService } from './features/mfa/index.js'
+import { mfaRoutes } from './features/mfa/routes.js'
+import { createRecoveryCodeService, DEFAULT_RECOVERY_CODE_COUNT } from './features/recovery-codes/index.js'
 import { createSessionService } from './features/sessions/index.js'
 import { sessionRoutes } from './features/sessions/routes.js'
+import { createTotpService } from './features/totp/index.js'
 import { createApiApp } from './http/app.js'
 import { createCsrfGuard } from './http/csrf.js'
 import type { HandlerInfo } from './http/env.js'
 import { createSessionReader } from './http/session.js'
 import { createLogger } from './logger.js'
 import { createConsoleMailer } from './mail/console-mailer.js'
+import { NO_CONTEXT } from './request-context.js'
 import { openStore } from './store/store.js'
 
 /**
@@ -30,12 +36,20 @@ export function createAuth(input: AuthOptions = {}) {
   const random = cryptoRandom
   const keyring = createKeyring(options.secret, options.previousSecrets)
   const store = openStore(options.databaseUrl)
+  const base = { store, clock, random, keyring }
 
-  const audit = createAuditService({ store, clock, keyring })
+  const audit = createAuditService(base)
   const lockout = createLockoutService({ store, clock, options })
-  const sessions = createSessionService({ store, clock, random, options })
-  const mfa = createMfaService({ sessions, audit })
-  const accounts = createAccountService({ store, clock, random, audit, lockout, sessions, mfa, options, hasActiveFactor: async () => false })
+  const sessions = createSessionService({ ...base, options })
+  const totp = createTotpService({ ...base, options })
+  const recoveryCodes = createRecoveryCodeService(base)
+  const factors = [totp.factor, recoveryCodes.factor]
+  const challenges = createChallengeService({ ...base, audit, lockout, factors, options })
+  const trustedDevices = createTrustedDeviceService({ ...base, audit, options })
+  const stepUp = createStepUp({ clock, audit, lockout, factors })
+  const mfa = createMfaService({ clock, audit, sessions, totp, recoveryCodes, challenges, trustedDevices, stepUp, options })
+  const accounts = createAccountService({ ...base, audit, lockout, sessions, mfa, options })
+  const admin = createAdminService({ accounts, mfa, lockout, audit })
 
   const reader = createSessionReader(sessions, options)
   const kit = { sessions: reader, csrf: createCsrfGuard(options, keyring, random, reader), options }
@@ -43,7 +57,12 @@ export function createAuth(input: AuthOptions = {}) {
     kit,
     logger,
     random,
-    routes: [accountRoutes(accounts, kit), sessionRoutes(sessions, audit, kit)],
+    routes: [
+      accountRoutes(accounts, kit),
+      sessionRoutes(sessions, audit, kit),
+      mfaRoutes(mfa, totp, accounts, kit),
+      adminRoutes(admin, options.adminToken),
+    ],
   })
 
   const api = {
@@ -51,8 +70,19 @@ export function createAuth(input: AuthOptions = {}) {
     sessions,
     lockout,
     audit,
-    mfa,
+    admin,
     passwords: { validate: accounts.validatePassword, policy: accounts.policy },
+    mfa: {
+      ...mfa,
+      /** Starts a TOTP enrolment for a user, as POST /mfa/totp/enroll does. */
+      enrollTotp: async (userId: string, issuer?: string) => totp.enroll(userId, (await accounts.getUser(userId)).email, issuer),
+      /** Checks a TOTP code for a user (single use per time step). */
+      verifyTotp: async (userId: string, code: string) => (await totp.verify(userId, code)).ok,
+      /** Replaces a user's recovery codes without a step-up: for trusted server code only. */
+      generateRecoveryCodes: (userId: string, count = DEFAULT_RECOVERY_CODE_COUNT) => recoveryCodes.generate(userId, count),
+      /** Starts a challenge for a user whose first factor the caller has checked. */
+      issueChallenge: (userId: string, context = NO_CONTEXT) => mfa.issueChallenge(userId, context),
+    },
   }
 
   return {

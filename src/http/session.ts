@@ -19,11 +19,17 @@ export function wantsTokenFlow(c: Context): boolean {
 export interface SessionReader {
   /** The request's session (bearer first, then cookie), read once per request. */
   current(c: Context<AppEnv>): Promise<ResolvedSession | null>
-  /** @throws unauthorized without a valid session. */
+  /**
+   * The session of an ordinary authenticated route.
+   * @throws unauthorized without a valid session; mfa_enrollment_required when MFA_POLICY=required
+   *   and the user has no second factor yet.
+   */
   require(c: Context<AppEnv>): Promise<ResolvedSession>
+  /** The session of a route that helps a user enrol (or leave): open before the first factor. */
+  requireForEnrollment(c: Context<AppEnv>): Promise<ResolvedSession>
 }
 
-export function createSessionReader(sessions: SessionService, settings: CookieSettings): SessionReader {
+export function createSessionReader(sessions: SessionService, settings: CookieSettings & { mfaPolicy: 'optional' | 'required' }): SessionReader {
   async function current(c: Context<AppEnv>): Promise<ResolvedSession | null> {
     const cached = c.get('auth')
     if (cached !== undefined) return cached
@@ -33,10 +39,17 @@ export function createSessionReader(sessions: SessionService, settings: CookieSe
     c.set('auth', resolved)
     return resolved
   }
-  async function require(c: Context<AppEnv>): Promise<ResolvedSession> {
+  async function requireForEnrollment(c: Context<AppEnv>): Promise<ResolvedSession> {
     const resolved = await current(c)
     if (!resolved) throw new PortcullisError('unauthorized', 'Not signed in or the session has ended')
     return resolved
   }
-  return { current, require }
+  async function require(c: Context<AppEnv>): Promise<ResolvedSession> {
+    const resolved = await requireForEnrollment(c)
+    if (settings.mfaPolicy === 'required' && !resolved.user.mfa_enabled) {
+      throw new PortcullisError('mfa_enrollment_required', 'Set up a second factor before continuing', { details: [{ enroll: ['totp'] }] })
+    }
+    return resolved
+  }
+  return { current, require, requireForEnrollment }
 }

@@ -1,18 +1,36 @@
 import type { Context } from 'hono'
 import type { User } from '../features/accounts/index.js'
 import type { SignInOutcome } from '../features/mfa/index.js'
-import { type CookieSettings, SESSION_COOKIE, writeCookie } from './cookies.js'
+import { type CookieSettings, readCookie, SESSION_COOKIE, TRUSTED_DEVICE_COOKIE, writeCookie } from './cookies.js'
 import { wantsTokenFlow } from './session.js'
 
 export interface SignInResponseSettings extends CookieSettings {
   sessionMaxTtlSeconds: number
 }
 
+/** A newly trusted device's token, to hand to the client with the session. */
+export interface DeviceGrant {
+  token: string
+  maxAgeSeconds: number
+}
+
+/** The trusted-device token a sign-in presents: the cookie, or `X-Trusted-Device` in the token flow. */
+export function trustedDeviceToken(c: Context, settings: CookieSettings): string | null {
+  return c.req.header('x-trusted-device') ?? readCookie(c, settings, TRUSTED_DEVICE_COOKIE) ?? null
+}
+
 /**
  * Shapes every sign-in answer alike: an MFA challenge, or the user with a session set as a
  * cookie — or, in the token flow, returned in the body.
  */
-export function signInResponse(c: Context, settings: SignInResponseSettings, user: User, outcome: SignInOutcome, status: 200 | 201 = 200): Response {
+export function signInResponse(
+  c: Context,
+  settings: SignInResponseSettings,
+  user: User,
+  outcome: SignInOutcome,
+  status: 200 | 201 = 200,
+  device: DeviceGrant | null = null,
+): Response {
   if (outcome.kind === 'challenge') {
     return c.json({ mfaRequired: true, challenge: outcome.challenge, expiresIn: outcome.expiresIn, methods: outcome.methods }, 200)
   }
@@ -20,8 +38,10 @@ export function signInResponse(c: Context, settings: SignInResponseSettings, use
   if (outcome.issued.session.trustedDevice) body.session = sessionJson(outcome.issued.session)
   if (wantsTokenFlow(c)) {
     body.token = outcome.issued.token
+    if (device) body.trustedDeviceToken = device.token
   } else {
     writeCookie(c, settings, SESSION_COOKIE, outcome.issued.token, settings.sessionMaxTtlSeconds)
+    if (device) writeCookie(c, settings, TRUSTED_DEVICE_COOKIE, device.token, device.maxAgeSeconds)
   }
   return c.json(body, status)
 }

@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { parseBody } from '../../http/body.js'
 import type { AppEnv } from '../../http/env.js'
 import type { HttpKit } from '../../http/kit.js'
-import { signInResponse } from '../../http/sign-in-response.js'
+import { signInResponse, trustedDeviceToken } from '../../http/sign-in-response.js'
 import type { AccountService } from './service.js'
 import { changePasswordBody, signInBody, signUpBody } from './schema.js'
 
@@ -17,14 +17,14 @@ export function accountRoutes(accounts: AccountService, kit: HttpKit) {
 
   app.post('/login', async (c) => {
     const body = await parseBody(c, signInBody)
-    const { user, outcome } = await accounts.signIn(body.email, body.password, c.get('context'))
+    const { user, outcome } = await accounts.signIn(body.email, body.password, c.get('context'), trustedDeviceToken(c, kit.options))
     return signInResponse(c, kit.options, user, outcome)
   })
 
   app.post('/password/change', async (c) => {
     const { session } = await kit.sessions.require(c)
     const body = await parseBody(c, changePasswordBody)
-    await accounts.changePassword(session.userId, session.id, body.currentPassword, body.newPassword, c.get('context'))
+    await accounts.changePassword(session, body, c.get('context'))
     return c.body(null, 204)
   })
 

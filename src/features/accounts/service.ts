@@ -8,7 +8,7 @@ import type { Store } from '../../store/store.js'
 import type { AuditService } from '../audit/index.js'
 import type { LockoutService } from '../lockout/index.js'
 import type { MfaService, SignInOutcome } from '../mfa/index.js'
-import type { SessionService } from '../sessions/index.js'
+import type { Session, SessionService } from '../sessions/index.js'
 import { checkPassword, describePolicy, normalizePassword, type PasswordPolicyOptions } from './password-policy.js'
 import * as queries from './store.js'
 import { normalizeEmail, type User } from './types.js'
@@ -21,8 +21,6 @@ export interface AccountDeps {
   lockout: LockoutService
   sessions: SessionService
   mfa: MfaService
-  /** Whether a user has an active second factor, for the `mfaEnabled` field. */
-  hasActiveFactor(userId: string): Promise<boolean>
   options: PasswordPolicyOptions
 }
 
@@ -55,7 +53,7 @@ export function createAccountService(deps: AccountDeps) {
   async function getUser(userId: string): Promise<User> {
     const row = await queries.findUserById(deps.store, userId)
     if (!row) throw new PortcullisError('not_found', 'No such user')
-    return toUser(row, await deps.hasActiveFactor(userId))
+    return toUser(row, await deps.mfa.isEnabled(userId))
   }
 
   /**
@@ -105,25 +103,28 @@ export function createAccountService(deps: AccountDeps) {
     return user
   }
 
-  /** Password sign-in: a session, or an MFA challenge when the user has a second factor. */
-  async function signIn(email: string, password: string, context: RequestContext): Promise<{ user: User; outcome: SignInOutcome }> {
+  /** Password sign-in: a session, or an MFA challenge when the user has a second factor and this is no trusted device. */
+  async function signIn(email: string, password: string, context: RequestContext, trustedDeviceToken: string | null = null): Promise<{ user: User; outcome: SignInOutcome }> {
     const row = await authenticate(email, password, context)
-    const outcome = await deps.mfa.afterFirstFactor(row.id, 'password', context)
-    return { user: toUser(row, outcome.kind === 'challenge' || (await deps.hasActiveFactor(row.id))), outcome }
+    const outcome = await deps.mfa.afterFirstFactor(row.id, 'password', context, trustedDeviceToken)
+    return { user: toUser(row, outcome.kind === 'challenge' || (await deps.mfa.isEnabled(row.id))), outcome }
   }
 
   /**
-   * Changes the password and ends every other session.
-   * @throws invalid_credentials (wrong current password), weak_password, too_many_requests
+   * Changes the password, ends every other session and forgets every trusted device. A user
+   * with a second factor also steps up (a code, or MFA completed in the last ten minutes).
+   * @throws invalid_credentials (wrong current password), weak_password, step_up_required, invalid_code, too_many_requests
    */
-  async function changePassword(userId: string, keepSessionId: string, currentPassword: string, newPassword: string, context: RequestContext): Promise<void> {
-    const row = await queries.findUserById(deps.store, userId)
+  async function changePassword(session: Session, input: { currentPassword: string; newPassword: string; code?: string | undefined }, context: RequestContext): Promise<void> {
+    const row = await queries.findUserById(deps.store, session.userId)
     if (!row) throw new PortcullisError('unauthorized', 'Not signed in')
-    await authenticate(row.email, currentPassword, context)
-    assertAcceptable(newPassword, row.email, row.name)
-    await queries.updatePasswordHash(deps.store, userId, await hashPassword(normalizePassword(newPassword)), deps.clock.now().getTime())
-    await deps.sessions.revokeOthers(userId, keepSessionId)
-    await deps.audit.record('password_changed', userId, context)
+    await authenticate(row.email, input.currentPassword, context)
+    assertAcceptable(input.newPassword, row.email, row.name)
+    if (await deps.mfa.isEnabled(row.id)) await deps.mfa.assertStepUp(session, input.code, context)
+    await queries.updatePasswordHash(deps.store, row.id, await hashPassword(normalizePassword(input.newPassword)), deps.clock.now().getTime())
+    await deps.sessions.revokeOthers(row.id, session.id)
+    await deps.mfa.trustedDevices.revokeAll(row.id, context, 'password_changed')
+    await deps.audit.record('password_changed', row.id, context)
   }
 
   async function findByEmail(email: string): Promise<UserRow | undefined> {
@@ -131,6 +132,7 @@ export function createAccountService(deps: AccountDeps) {
   }
 
   return {
+    findById: (userId: string) => queries.findUserById(deps.store, userId),
     signUp,
     signIn,
     authenticate,

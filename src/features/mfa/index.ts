@@ -1,2 +1,6 @@
-export { createMfaService, type MfaService } from './service.js'
+export { type ChallengeService, createChallengeService, MAX_CHALLENGE_ATTEMPTS } from './challenge.js'
+export type { Factor, FactorResult } from './factor.js'
+export { createMfaService, type MfaOverview, type MfaService } from './service.js'
+export { createStepUp, STEP_UP_WINDOW_MS, type StepUp } from './step-up.js'
+export { createTrustedDeviceService, type TrustedDevice, type TrustedDeviceService } from './trusted-devices.js'
 export type { FirstFactor, MfaMethod, SignInOutcome } from './types.js'

@@ -1,22 +1,147 @@
+import type { Clock } from '../../clock.js'
+import { PortcullisError } from '../../errors.js'
 import type { RequestContext } from '../../request-context.js'
 import type { AuditService } from '../audit/index.js'
-import type { SessionService } from '../sessions/index.js'
-import type { FirstFactor, SignInOutcome } from './types.js'
+import type { RecoveryCodeService } from '../recovery-codes/index.js'
+import type { Session, SessionService } from '../sessions/index.js'
+import type { TotpService } from '../totp/index.js'
+import type { ChallengeService } from './challenge.js'
+import type { StepUp } from './step-up.js'
+import type { TrustedDeviceService } from './trusted-devices.js'
+import type { FirstFactor, MfaMethod, SignInOutcome } from './types.js'
 
 export interface MfaDeps {
-  sessions: SessionService
+  clock: Clock
   audit: AuditService
+  sessions: SessionService
+  totp: TotpService
+  recoveryCodes: RecoveryCodeService
+  challenges: ChallengeService
+  trustedDevices: TrustedDeviceService
+  stepUp: StepUp
+  options: { mfaPolicy: 'optional' | 'required' }
+}
+
+export interface MfaOverview {
+  enabled: boolean
+  factors: Array<{ id: string; type: MfaMethod; createdAt: string; lastUsedAt: string | null }>
+  recoveryCodesRemaining: number
+  trustedDevices: number
 }
 
 export function createMfaService(deps: MfaDeps) {
-  /** The sign-in state machine after a correct first factor (DESIGN.md): a session, or a challenge. */
-  async function afterFirstFactor(userId: string, firstFactor: FirstFactor, context: RequestContext): Promise<SignInOutcome> {
-    const issued = await deps.sessions.issue(userId, { aal: 1, mfaAt: null, trustedDevice: false }, context)
-    await deps.audit.record('sign_in_succeeded', userId, context, { method: firstFactor, aal: 1 })
+  /** A second factor that makes MFA "on": an authenticator app (passkeys join later). */
+  const isEnabled = (userId: string) => deps.totp.isEnrolled(userId)
+
+  async function signedIn(userId: string, firstFactor: FirstFactor, context: RequestContext, trustedDevice: boolean): Promise<SignInOutcome> {
+    const aal = trustedDevice ? 2 : 1
+    const issued = await deps.sessions.issue(userId, { aal, mfaAt: null, trustedDevice }, context)
+    await deps.audit.record('sign_in_succeeded', userId, context, { method: firstFactor, aal, trustedDevice })
     return { kind: 'session', userId, issued }
   }
 
-  return { afterFirstFactor }
+  /**
+   * The sign-in state machine after a correct first factor (DESIGN.md): a user with a second
+   * factor gets a challenge — unless this device was trusted — and everyone else a session.
+   */
+  async function afterFirstFactor(userId: string, firstFactor: FirstFactor, context: RequestContext, trustedDeviceToken: string | null = null): Promise<SignInOutcome> {
+    if (!(await isEnabled(userId))) return signedIn(userId, firstFactor, context, false)
+    if (firstFactor === 'password' && (await deps.trustedDevices.recognizes(userId, trustedDeviceToken))) {
+      return signedIn(userId, firstFactor, context, true)
+    }
+    return { kind: 'challenge', userId, ...(await deps.challenges.issue(userId, firstFactor, context)) }
+  }
+
+  /**
+   * Completes a challenge with a second factor: a new aal 2 session, and a trusted-device token when asked.
+   * @throws challenge_invalid, invalid_code, too_many_requests, invalid_request
+   */
+  async function completeChallenge(challenge: string, method: MfaMethod, code: string, trustDevice: boolean, context: RequestContext) {
+    const { userId, firstFactor } = await deps.challenges.verify(challenge, method, code, context)
+    const mfaAt = deps.clock.now()
+    const issued = await deps.sessions.issue(userId, { aal: 2, mfaAt, trustedDevice: false }, context)
+    await deps.audit.record('sign_in_succeeded', userId, context, { method: firstFactor, secondFactor: method, aal: 2 })
+    const device = trustDevice ? await deps.trustedDevices.trust(userId, context) : null
+    return { outcome: { kind: 'session', userId, issued } as SignInOutcome, device }
+  }
+
+  /**
+   * Activates a TOTP enrolment; the user's first factor also gets fresh recovery codes, shown once.
+   * @throws invalid_code, conflict
+   */
+  async function confirmTotp(userId: string, enrollmentId: string, code: string, context: RequestContext): Promise<{ recoveryCodes?: string[] }> {
+    const hadFactor = await isEnabled(userId)
+    await deps.totp.confirm(userId, enrollmentId, code)
+    await deps.audit.record('factor_enrolled', userId, context, { type: 'totp' })
+    if (hadFactor) return {}
+    const recoveryCodes = await deps.recoveryCodes.generate(userId)
+    await deps.audit.record('recovery_codes_generated', userId, context, { count: recoveryCodes.length })
+    return { recoveryCodes }
+  }
+
+  /**
+   * Turns TOTP off after a step-up; with no second factor left, recovery codes and trusted devices go too.
+   * @throws not_found (no active TOTP), step_up_required, invalid_code, too_many_requests
+   */
+  async function disableTotp(session: Session, code: string | undefined, context: RequestContext): Promise<void> {
+    if (!(await deps.totp.isEnrolled(session.userId))) throw new PortcullisError('not_found', 'No authenticator app is active')
+    await deps.stepUp.assertStepUp(session, code, context)
+    await deps.totp.remove(session.userId)
+    await deps.audit.record('factor_disabled', session.userId, context, { type: 'totp' })
+    if (!(await isEnabled(session.userId))) {
+      await deps.recoveryCodes.remove(session.userId)
+      await deps.trustedDevices.revokeAll(session.userId, context, 'mfa_disabled')
+    }
+  }
+
+  /**
+   * A new set of recovery codes, voiding the old; needs a step-up.
+   * @throws conflict (no second factor to recover), step_up_required, invalid_code, too_many_requests
+   */
+  async function regenerateRecoveryCodes(session: Session, code: string | undefined, context: RequestContext): Promise<string[]> {
+    if (!(await isEnabled(session.userId))) throw new PortcullisError('conflict', 'Turn on a second factor before making recovery codes')
+    await deps.stepUp.assertStepUp(session, code, context)
+    const codes = await deps.recoveryCodes.generate(session.userId)
+    await deps.audit.record('recovery_codes_generated', session.userId, context, { count: codes.length })
+    return codes
+  }
+
+  async function overview(userId: string): Promise<MfaOverview> {
+    const totp = await deps.totp.describe(userId)
+    return {
+      enabled: totp !== null,
+      factors: totp ? [{ ...totp, type: 'totp' }] : [],
+      recoveryCodesRemaining: await deps.recoveryCodes.remaining(userId),
+      trustedDevices: (await deps.trustedDevices.list(userId)).length,
+    }
+  }
+
+  /** Removes every factor, recovery code and trusted device and ends every session: the admin reset. */
+  async function resetUser(userId: string, context: RequestContext, actor: string): Promise<void> {
+    await deps.totp.remove(userId)
+    await deps.recoveryCodes.remove(userId)
+    await deps.trustedDevices.revokeAll(userId, context, 'admin_reset')
+    await deps.sessions.revokeAll(userId)
+    await deps.audit.record('admin_mfa_reset', userId, context, { actor })
+  }
+
+  return {
+    isEnabled,
+    /** True when policy demands a factor this user has not enrolled yet. */
+    mustEnroll: async (userId: string) => deps.options.mfaPolicy === 'required' && !(await isEnabled(userId)),
+    required: isEnabled,
+    afterFirstFactor,
+    completeChallenge,
+    challengeStatus: deps.challenges.status,
+    issueChallenge: (userId: string, context: RequestContext) => deps.challenges.issue(userId, 'password', context),
+    confirmTotp,
+    disableTotp,
+    regenerateRecoveryCodes,
+    overview,
+    resetUser,
+    assertStepUp: deps.stepUp.assertStepUp,
+    trustedDevices: deps.trustedDevices,
+  }
 }
 
 export type MfaService = ReturnType<typeof createMfaService>

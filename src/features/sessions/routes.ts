@@ -12,7 +12,7 @@ export function sessionRoutes(sessions: SessionService, audit: AuditService, kit
   const app = new Hono<AppEnv>()
 
   app.get('/session', async (c) => {
-    const { session, user } = await kit.sessions.require(c)
+    const { session, user } = await kit.sessions.requireForEnrollment(c)
     return c.json({ user: toUser(user, user.mfa_enabled), session: sessionJson(session) })
   })
 

@@ -1,0 +1,1 @@
+export { type AdminService, createAdminService } from './service.js'

@@ -1,0 +1,34 @@
+import { Hono } from 'hono'
+import type { MiddlewareHandler } from 'hono'
+import { safeEqual } from '../../crypto/token.js'
+import { PortcullisError } from '../../errors.js'
+import type { AppEnv } from '../../http/env.js'
+import { bearerToken } from '../../http/session.js'
+import type { AdminService } from './service.js'
+
+/** Admin routes exist only when an admin token is configured; anything but that exact bearer token is refused. */
+export function adminRoutes(admin: AdminService, adminToken: string | undefined) {
+  const app = new Hono<AppEnv>()
+  const guard: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const presented = bearerToken(c)
+    if (!adminToken || !presented || !safeEqual(presented, adminToken)) {
+      throw new PortcullisError('forbidden', 'Admin routes need the admin token')
+    }
+    await next()
+  }
+  app.use('/admin/*', guard)
+
+  app.delete('/admin/users/:id/mfa', async (c) => {
+    await admin.resetMfa(c.req.param('id'), c.get('context'))
+    return c.body(null, 204)
+  })
+
+  app.post('/admin/users/:id/unlock', async (c) => {
+    await admin.unlock(c.req.param('id'), c.get('context'))
+    return c.body(null, 204)
+  })
+
+  app.get('/admin/users/:id/audit', async (c) => c.json({ events: await admin.audit(c.req.param('id')) }))
+
+  return app
+}

@@ -1,0 +1,138 @@
+import type { Clock } from '../../clock.js'
+import type { Keyring } from '../../crypto/keys.js'
+import type { Random } from '../../crypto/random.js'
+import { PortcullisError } from '../../errors.js'
+import type { RequestContext } from '../../request-context.js'
+import type { MfaChallengeRow } from '../../store/database.js'
+import type { Store } from '../../store/store.js'
+import type { AuditService } from '../audit/index.js'
+import type { LockoutService } from '../lockout/index.js'
+import { readChallengeToken, signChallengeToken } from './challenge-token.js'
+import type { Factor } from './factor.js'
+import * as queries from './store.js'
+import type { FirstFactor, MfaMethod } from './types.js'
+
+export interface ChallengeDeps {
+  store: Store
+  clock: Clock
+  random: Random
+  keyring: Keyring
+  audit: AuditService
+  lockout: LockoutService
+  factors: Factor[]
+  options: { challengeTtlSeconds: number }
+}
+
+export const MAX_CHALLENGE_ATTEMPTS = 5
+
+export type ChallengeState = 'pending' | 'completed' | 'expired' | 'locked'
+
+export interface ChallengeStatus {
+  state: ChallengeState
+  methods: MfaMethod[]
+  expiresAt: string
+  attemptsRemaining: number
+}
+
+const EMAIL_FIRST_FACTORS: readonly FirstFactor[] = ['email_otp', 'magic_link']
+const invalid = () => new PortcullisError('challenge_invalid', 'The sign-in challenge is unknown, expired, completed or locked; sign in again')
+
+/** The MFA challenge state machine: issued after a first factor, five wrong codes, completed once. */
+export function createChallengeService(deps: ChallengeDeps) {
+  const now = () => deps.clock.now().getTime()
+
+  /** What completes a challenge for this user: enrolled factors other than the one already used. */
+  async function methodsFor(userId: string, firstFactor: FirstFactor): Promise<MfaMethod[]> {
+    const methods: MfaMethod[] = []
+    for (const factor of deps.factors) {
+      if (factor.method === 'email_otp' && EMAIL_FIRST_FACTORS.includes(firstFactor)) continue
+      if (await factor.isEnrolled(userId)) methods.push(factor.method)
+    }
+    return methods
+  }
+
+  async function issue(userId: string, firstFactor: FirstFactor, context: RequestContext) {
+    const id = deps.random.id()
+    const createdAt = now()
+    await queries.insertChallenge(deps.store, {
+      id,
+      user_id: userId,
+      first_factor: firstFactor,
+      status: 'pending',
+      attempts: 0,
+      created_at: createdAt,
+      expires_at: createdAt + deps.options.challengeTtlSeconds * 1000,
+      completed_at: null,
+    })
+    const methods = await methodsFor(userId, firstFactor)
+    await deps.audit.record('mfa_challenge_issued', userId, context, { firstFactor, methods: methods.join(',') })
+    return { challenge: signChallengeToken(deps.keyring, id), expiresIn: deps.options.challengeTtlSeconds, methods }
+  }
+
+  function stateOf(row: MfaChallengeRow): ChallengeState {
+    if (row.status === 'completed' || row.status === 'locked') return row.status
+    return Number(row.expires_at) <= now() ? 'expired' : 'pending'
+  }
+
+  /** @throws challenge_invalid for a tampered or unknown token. */
+  async function load(token: string): Promise<MfaChallengeRow> {
+    const id = readChallengeToken(deps.keyring, token)
+    const row = id ? await queries.findChallenge(deps.store, id) : undefined
+    if (!row) throw invalid()
+    return row
+  }
+
+  /** @throws challenge_invalid unless the challenge is pending. */
+  async function loadPending(token: string): Promise<MfaChallengeRow> {
+    const row = await load(token)
+    if (stateOf(row) !== 'pending') throw invalid()
+    return row
+  }
+
+  async function status(token: string): Promise<ChallengeStatus> {
+    const row = await load(token)
+    const state = stateOf(row)
+    return {
+      state,
+      methods: state === 'pending' ? await methodsFor(row.user_id, row.first_factor as FirstFactor) : [],
+      expiresAt: new Date(Number(row.expires_at)).toISOString(),
+      attemptsRemaining: Math.max(0, MAX_CHALLENGE_ATTEMPTS - Number(row.attempts)),
+    }
+  }
+
+  /**
+   * Checks a code for a pending challenge and completes it on success.
+   * @throws challenge_invalid, too_many_requests (the user's code budget is spent, right code or not),
+   *   invalid_request (a method this challenge does not offer), invalid_code (wrong, replayed or used code)
+   */
+  async function verify(token: string, method: MfaMethod, code: string, context: RequestContext): Promise<{ userId: string; firstFactor: FirstFactor }> {
+    const row = await loadPending(token)
+    const userId = row.user_id
+    const firstFactor = row.first_factor as FirstFactor
+    await deps.lockout.assertCodesAllowed(userId)
+    const factor = deps.factors.find((candidate) => candidate.method === method)
+    if (!factor || !(await methodsFor(userId, firstFactor)).includes(method)) {
+      throw new PortcullisError('invalid_request', `This challenge cannot be completed with ${method}`, { details: [{ field: 'method', message: 'not offered' }] })
+    }
+    const result = await factor.verify(userId, code)
+    if (!result.ok) {
+      await recordFailure(row, method, context, result.reason)
+      throw new PortcullisError('invalid_code', 'The code is not valid', result.reason ? { details: [{ reason: result.reason }] } : {})
+    }
+    if (!(await queries.completeChallenge(deps.store, row.id, now()))) throw invalid()
+    if (method === 'recovery_code') await deps.audit.record('recovery_code_used', userId, context)
+    await deps.audit.record('mfa_challenge_completed', userId, context, { method })
+    return { userId, firstFactor }
+  }
+
+  async function recordFailure(row: MfaChallengeRow, method: MfaMethod, context: RequestContext, reason?: string): Promise<void> {
+    const attempts = await queries.recordWrongAttempt(deps.store, row.id, MAX_CHALLENGE_ATTEMPTS, now())
+    const budgetLocked = await deps.lockout.recordCodeFailure(row.user_id)
+    await deps.audit.record('mfa_challenge_failed', row.user_id, context, { method, reason: reason ?? 'wrong_code', attempts: attempts ?? MAX_CHALLENGE_ATTEMPTS })
+    if (budgetLocked) await deps.audit.record('account_locked', row.user_id, context, { reason: 'code_failures' })
+  }
+
+  return { issue, verify, status, methodsFor, loadPending }
+}
+
+export type ChallengeService = ReturnType<typeof createChallengeService>

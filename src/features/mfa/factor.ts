@@ -1,0 +1,11 @@
+import type { MfaMethod } from './types.js'
+
+/** What a factor says of a code: accepted, or refused with an optional reason a client can act on. */
+export type FactorResult = { ok: true } | { ok: false; reason?: 'clock_skew' }
+
+/** The small interface the MFA challenge consumes; every second factor implements it. */
+export interface Factor {
+  readonly method: MfaMethod
+  isEnrolled(userId: string): Promise<boolean>
+  verify(userId: string, code: string): Promise<FactorResult>
+}

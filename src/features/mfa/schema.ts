@@ -1,0 +1,15 @@
+import { z } from 'zod'
+import { formBoolean } from '../../http/body.js'
+
+const code = z.string().trim().min(1, 'is required').max(64)
+const challenge = z.string().min(1, 'is required').max(256)
+
+export const confirmTotpBody = z.object({ enrollmentId: z.string().min(1).max(64), code })
+export const stepUpBody = z.object({ code: code.optional() })
+export const verifyBody = z.object({
+  challenge,
+  method: z.enum(['totp', 'recovery_code', 'email_otp', 'webauthn']),
+  code,
+  trustDevice: formBoolean.optional(),
+})
+export const challengeQuery = z.object({ challenge })

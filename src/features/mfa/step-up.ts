@@ -1,0 +1,57 @@
+import type { Clock } from '../../clock.js'
+import { PortcullisError } from '../../errors.js'
+import type { RequestContext } from '../../request-context.js'
+import type { AuditService } from '../audit/index.js'
+import type { LockoutService } from '../lockout/index.js'
+import type { Session } from '../sessions/index.js'
+import type { Factor } from './factor.js'
+import type { MfaMethod } from './types.js'
+
+export interface StepUpDeps {
+  clock: Clock
+  audit: AuditService
+  lockout: LockoutService
+  /** The factors a code in the request may be checked against, in order of preference. */
+  factors: Factor[]
+}
+
+/** How long a completed MFA lets sensitive actions through without a new code. */
+export const STEP_UP_WINDOW_MS = 10 * 60_000
+
+/**
+ * Sensitive actions need a current second factor: a code in the request, or a session that
+ * completed MFA in the last ten minutes. A trusted-device session has not, so it is asked too.
+ */
+export function createStepUp(deps: StepUpDeps) {
+  const codeFactor = (code: string): MfaMethod => (/^\s*\d{6}\s*$/.test(code) ? 'totp' : 'recovery_code')
+
+  /**
+   * @throws step_up_required (no code, no fresh MFA; details list the methods), too_many_requests,
+   *   invalid_code (a wrong code, which counts against the user's code budget)
+   */
+  async function assertStepUp(session: Session, code: string | undefined, context: RequestContext): Promise<void> {
+    const mfaAt = session.mfaAt?.getTime()
+    if (mfaAt !== undefined && deps.clock.now().getTime() - mfaAt < STEP_UP_WINDOW_MS) return
+    const available: MfaMethod[] = []
+    for (const factor of deps.factors) if (await factor.isEnrolled(session.userId)) available.push(factor.method)
+    if (!code) {
+      throw new PortcullisError('step_up_required', 'Confirm with a current second factor', { details: available.map((method) => ({ method })) })
+    }
+    await deps.lockout.assertCodesAllowed(session.userId)
+    const method = codeFactor(code)
+    const factor = deps.factors.find((candidate) => candidate.method === method)
+    const result = factor && available.includes(method) ? await factor.verify(session.userId, code) : { ok: false as const }
+    if (result.ok) {
+      if (method === 'recovery_code') await deps.audit.record('recovery_code_used', session.userId, context, { purpose: 'step_up' })
+      return
+    }
+    const locked = await deps.lockout.recordCodeFailure(session.userId)
+    await deps.audit.record('mfa_challenge_failed', session.userId, context, { method, purpose: 'step_up', reason: result.reason ?? 'wrong_code' })
+    if (locked) await deps.audit.record('account_locked', session.userId, context, { reason: 'code_failures' })
+    throw new PortcullisError('invalid_code', 'The code is not valid', result.reason ? { details: [{ reason: result.reason }] } : {})
+  }
+
+  return { assertStepUp }
+}
+
+export type StepUp = ReturnType<typeof createStepUp>

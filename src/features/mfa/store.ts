@@ -1,0 +1,71 @@
+import { sql } from 'kysely'
+import type { MfaChallengeRow, TrustedDeviceRow } from '../../store/database.js'
+import type { Store } from '../../store/store.js'
+
+export async function insertChallenge(store: Store, row: MfaChallengeRow): Promise<void> {
+  await store.db.insertInto('mfa_challenges').values(row).execute()
+}
+
+export function findChallenge(store: Store, id: string): Promise<MfaChallengeRow | undefined> {
+  return store.db.selectFrom('mfa_challenges').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+/** Counts a wrong code and locks the challenge at the limit, atomically; returns the attempts so far. */
+export async function recordWrongAttempt(store: Store, id: string, maxAttempts: number, nowMs: number): Promise<number | null> {
+  const row = await store.db
+    .updateTable('mfa_challenges')
+    .set({
+      attempts: sql<number>`attempts + 1`,
+      status: sql<string>`CASE WHEN attempts + 1 >= ${maxAttempts} THEN 'locked' ELSE status END`,
+    })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .where('expires_at', '>', nowMs)
+    .returning('attempts')
+    .executeTakeFirst()
+  return row ? Number(row.attempts) : null
+}
+
+/** Completes a pending, unexpired challenge once: of two concurrent completions exactly one wins. */
+export async function completeChallenge(store: Store, id: string, nowMs: number): Promise<boolean> {
+  const result = await store.db
+    .updateTable('mfa_challenges')
+    .set({ status: 'completed', completed_at: nowMs })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .where('expires_at', '>', nowMs)
+    .executeTakeFirst()
+  return result.numUpdatedRows === 1n
+}
+
+export async function insertTrustedDevice(store: Store, row: TrustedDeviceRow): Promise<void> {
+  await store.db.insertInto('trusted_devices').values(row).execute()
+}
+
+export function findTrustedDevice(store: Store, userId: string, tokenHash: string, nowMs: number): Promise<TrustedDeviceRow | undefined> {
+  return store.db
+    .selectFrom('trusted_devices')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .where('user_id', '=', userId)
+    .where('expires_at', '>', nowMs)
+    .executeTakeFirst()
+}
+
+export async function touchTrustedDevice(store: Store, id: string, nowMs: number): Promise<void> {
+  await store.db.updateTable('trusted_devices').set({ last_used_at: nowMs }).where('id', '=', id).execute()
+}
+
+export function listTrustedDevices(store: Store, userId: string, nowMs: number): Promise<TrustedDeviceRow[]> {
+  return store.db.selectFrom('trusted_devices').selectAll().where('user_id', '=', userId).where('expires_at', '>', nowMs).orderBy('created_at', 'desc').execute()
+}
+
+export async function deleteTrustedDevice(store: Store, userId: string, id: string): Promise<boolean> {
+  const result = await store.db.deleteFrom('trusted_devices').where('user_id', '=', userId).where('id', '=', id).executeTakeFirst()
+  return Number(result.numDeletedRows) === 1
+}
+
+export async function deleteTrustedDevices(store: Store, userId: string): Promise<number> {
+  const result = await store.db.deleteFrom('trusted_devices').where('user_id', '=', userId).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}

@@ -1,0 +1,44 @@
+import type { Clock } from '../../clock.js'
+import type { Keyring } from '../../crypto/keys.js'
+import type { Random } from '../../crypto/random.js'
+import type { Store } from '../../store/store.js'
+import type { Factor, FactorResult } from '../mfa/index.js'
+import { formatRecoveryCode, normalizeRecoveryCode, RECOVERY_CODE_RANDOM_BYTES } from './code-format.js'
+import * as queries from './store.js'
+
+export interface RecoveryCodeDeps {
+  store: Store
+  clock: Clock
+  random: Random
+  keyring: Keyring
+}
+
+export const DEFAULT_RECOVERY_CODE_COUNT = 10
+
+export function createRecoveryCodeService(deps: RecoveryCodeDeps) {
+  // Keyed by user too, so equal codes of two users never share a hash.
+  const hashCode = (userId: string, normalized: string) => deps.keyring.hmac('recovery-code', `${userId}:${normalized}`)
+
+  /** Makes a fresh set, voiding every earlier code; the plain codes are returned once and never stored. */
+  async function generate(userId: string, count = DEFAULT_RECOVERY_CODE_COUNT): Promise<string[]> {
+    const codes = Array.from({ length: count }, () => formatRecoveryCode(deps.random.bytes(RECOVERY_CODE_RANDOM_BYTES)))
+    const rows = codes.map((code) => ({ id: deps.random.id(), code_hash: hashCode(userId, normalizeRecoveryCode(code) as string) }))
+    await queries.replaceCodes(deps.store, userId, rows, deps.clock.now().getTime())
+    return codes
+  }
+
+  /** Redeems a code once; any later use of it is refused. */
+  async function verify(userId: string, input: string): Promise<FactorResult> {
+    const normalized = normalizeRecoveryCode(input)
+    if (!normalized) return { ok: false }
+    const ok = await queries.consumeCode(deps.store, userId, hashCode(userId, normalized), deps.clock.now().getTime())
+    return { ok }
+  }
+
+  const remaining = (userId: string) => queries.countUnused(deps.store, userId)
+  const factor: Factor = { method: 'recovery_code', isEnrolled: async (userId) => (await remaining(userId)) > 0, verify }
+
+  return { factor, generate, verify, remaining, remove: (userId: string) => queries.deleteCodes(deps.store, userId) }
+}
+
+export type RecoveryCodeService = ReturnType<typeof createRecoveryCodeService>
