@@ -2,13 +2,18 @@ import { type Clock, systemClock } from './clock.js'
 import { type AuthOptions, type ResolvedOptions, resolveOptions } from './config/options.js'
 import { createKeyring } from './crypto/keys.js'
 import { cryptoRandom } from './crypto/random.js'
-import { createAccountService } from './features/accounts/index.js'
+import { createAccountService, createEmailLinkService, findUserById } from './features/accounts/index.js'
 import { accountRoutes } from './features/accounts/routes.js'
 import { createAdminService } from './features/admin/index.js'
 import { adminRoutes } from './features/admin/routes.js'
 import { createAuditService } from './features/audit/index.js'
+import { createEmailOtpService } from './features/email-otp/index.js'
+import { emailOtpRoutes } from './features/email-otp/routes.js'
 import { createLockoutService } from './features/lockout/index.js'
-import { createChallengeService, createMfaService, createStepUp, createTrustedDeviceService } from './features/mfa/index.js'
+import { createMagicLinkService } from './features/magic-link/index.js'
+import { magicLinkRoutes } from './features/magic-link/routes.js'
+import { createChallengeService, createMfaRecoveryService, createMfaService, createStepUp, createTrustedDeviceService } from './features/mfa/index.js'
+import { mfaRecoveryRoutes } from './features/mfa/recovery-routes.js'
 import { mfaRoutes } from './features/mfa/routes.js'
 import { createRecoveryCodeService, DEFAULT_RECOVERY_CODE_COUNT } from './features/recovery-codes/index.js'
 import { createSessionService } from './features/sessions/index.js'
@@ -20,6 +25,9 @@ import type { HandlerInfo } from './http/env.js'
 import { createSessionReader } from './http/session.js'
 import { createLogger } from './logger.js'
 import { createConsoleMailer } from './mail/console-mailer.js'
+import { createNotifier } from './mail/notifier.js'
+import { createOutbox } from './mail/outbox.js'
+import { createSmtpMailer } from './mail/smtp-mailer.js'
 import { NO_CONTEXT } from './request-context.js'
 import { openStore } from './store/store.js'
 
@@ -32,23 +40,31 @@ export function createAuth(input: AuthOptions = {}) {
   const options: ResolvedOptions = resolveOptions(input)
   const clock: Clock = input.clock ?? systemClock
   const logger = input.logger ?? createLogger()
-  const mailer = input.mailer ?? createConsoleMailer(logger)
+  const smtp = !input.mailer && options.smtpUrl ? createSmtpMailer(options.smtpUrl, options.mailFrom) : null
+  const mailer = input.mailer ?? smtp ?? createConsoleMailer(logger)
+  const outbox = createOutbox(mailer, logger)
   const random = cryptoRandom
   const keyring = createKeyring(options.secret, options.previousSecrets)
   const store = openStore(options.databaseUrl)
   const base = { store, clock, random, keyring }
 
-  const audit = createAuditService(base)
+  const emailOf = async (userId: string) => (await findUserById(store, userId))?.email ?? null
+  const notify = createNotifier({ outbox, clock, product: options.totpIssuer, emailOf })
+  const audit = createAuditService({ ...base, notify })
   const lockout = createLockoutService({ store, clock, options })
   const sessions = createSessionService({ ...base, options })
   const totp = createTotpService({ ...base, options })
   const recoveryCodes = createRecoveryCodeService(base)
-  const factors = [totp.factor, recoveryCodes.factor]
+  const emailOtp = createEmailOtpService({ ...base, outbox, lockout, options })
+  const factors = [totp.factor, recoveryCodes.factor, ...(options.emailSecondFactor ? [emailOtp.factor] : [])]
   const challenges = createChallengeService({ ...base, audit, lockout, factors, options })
   const trustedDevices = createTrustedDeviceService({ ...base, audit, options })
-  const stepUp = createStepUp({ clock, audit, lockout, factors })
-  const mfa = createMfaService({ clock, audit, sessions, totp, recoveryCodes, challenges, trustedDevices, stepUp, options })
-  const accounts = createAccountService({ ...base, audit, lockout, sessions, mfa, options })
+  const stepUp = createStepUp({ clock, audit, lockout, factors: [totp.factor, recoveryCodes.factor] })
+  const mfa = createMfaService({ store, clock, audit, sessions, totp, recoveryCodes, emailOtp, challenges, trustedDevices, stepUp, options })
+  const emailLinks = createEmailLinkService({ ...base, outbox, audit, lockout, sessions, mfa, options })
+  const accounts = createAccountService({ ...base, audit, lockout, sessions, mfa, emailLinks, options })
+  const magicLinks = createMagicLinkService({ ...base, outbox, lockout, options })
+  const mfaRecovery = createMfaRecoveryService({ ...base, outbox, audit, lockout, accounts, challenges, mfa, options })
   const admin = createAdminService({ accounts, mfa, lockout, audit })
 
   const reader = createSessionReader(sessions, options)
@@ -58,9 +74,12 @@ export function createAuth(input: AuthOptions = {}) {
     logger,
     random,
     routes: [
-      accountRoutes(accounts, kit),
+      accountRoutes(accounts, emailLinks, kit),
       sessionRoutes(sessions, audit, kit),
       mfaRoutes(mfa, totp, accounts, kit),
+      mfaRecoveryRoutes(mfaRecovery, accounts, kit),
+      emailOtpRoutes(emailOtp, mfa, accounts, kit),
+      magicLinkRoutes(magicLinks, mfa, accounts, kit),
       adminRoutes(admin, options.adminToken),
     ],
   })
@@ -71,6 +90,10 @@ export function createAuth(input: AuthOptions = {}) {
     lockout,
     audit,
     admin,
+    emailOtp,
+    magicLinks,
+    emailLinks,
+    mfaRecovery,
     passwords: { validate: accounts.validatePassword, policy: accounts.policy },
     mfa: {
       ...mfa,
@@ -96,7 +119,13 @@ export function createAuth(input: AuthOptions = {}) {
     migrate: () => store.migrate(),
     /** True when the database answers. */
     ready: () => store.ping(),
-    close: () => store.close(),
+    /** Waits for mail already handed over to be sent. */
+    flushMail: () => outbox.flush(),
+    async close() {
+      await outbox.flush()
+      smtp?.close()
+      await store.close()
+    },
   }
 }
 

@@ -1,6 +1,6 @@
 import { ConfigError, type ConfigIssue } from '../errors.js'
 import { parseDurationSeconds } from './duration.js'
-import type { AuthOptions } from './options.js'
+import { type AuthOptions, optionsSchema } from './options.js'
 
 type Env = Record<string, string | undefined>
 
@@ -27,6 +27,14 @@ export function loadConfigFromEnv(env: Env = process.env): AuthOptions {
     if (value === undefined) return undefined
     if (!/^\d+$/.test(value)) issues.push({ path: name, message: `"${value}" is not a whole number` })
     return Number(value)
+  }
+  const flag = (name: string): boolean | undefined => {
+    const value = text(name)?.toLowerCase()
+    if (value === undefined) return undefined
+    if (['true', '1', 'yes', 'on'].includes(value)) return true
+    if (['false', '0', 'no', 'off'].includes(value)) return false
+    issues.push({ path: name, message: `"${value}" is not true or false` })
+    return undefined
   }
   const list = (name: string): string[] | undefined =>
     text(name)
@@ -58,10 +66,47 @@ export function loadConfigFromEnv(env: Env = process.env): AuthOptions {
     adminToken: text('PORTCULLIS_ADMIN_TOKEN'),
     allowedOrigins: list('ALLOWED_ORIGINS'),
     allowedRedirects: list('ALLOWED_REDIRECTS'),
+    emailSecondFactor: flag('MFA_EMAIL_SECOND_FACTOR'),
+    verifyEmailOnSignUp: flag('EMAIL_VERIFY_ON_SIGNUP'),
+    requireVerifiedEmailForOtp: flag('OTP_REQUIRE_VERIFIED_EMAIL'),
+  }
+  // Each value is also checked against createAuth's schema, so one error names every bad variable.
+  const reported = new Set(issues.map((issue) => issue.path))
+  for (const [key, value] of Object.entries(options)) {
+    const name = ENV_NAMES[key as keyof typeof ENV_NAMES]
+    if (value === undefined || !name || reported.has(name)) continue
+    const result = optionsSchema.shape[key as keyof typeof ENV_NAMES].safeParse(value)
+    if (!result.success) issues.push({ path: name, message: result.error.issues.map((issue) => issue.message).join('; ') })
   }
   if (issues.length > 0) throw new ConfigError(issues)
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as AuthOptions
 }
+
+const ENV_NAMES = {
+  databaseUrl: 'DATABASE_URL',
+  secret: 'PORTCULLIS_SECRET',
+  publicUrl: 'PUBLIC_URL',
+  smtpUrl: 'SMTP_URL',
+  mailFrom: 'MAIL_FROM',
+  otpTtlSeconds: 'MFA_OTP_TTL',
+  challengeTtlSeconds: 'MFA_CHALLENGE_TTL',
+  lockoutThreshold: 'MFA_LOCKOUT_THRESHOLD',
+  lockoutMinutes: 'MFA_LOCKOUT_MINUTES',
+  passwordMinLength: 'MFA_PW_MIN_LEN',
+  trustDeviceDays: 'MFA_TRUST_DEVICE_DAYS',
+  recoveryDelaySeconds: 'MFA_RECOVERY_DELAY',
+  sessionIdleTtlSeconds: 'SESSION_IDLE_TTL',
+  sessionMaxTtlSeconds: 'SESSION_MAX_TTL',
+  trustProxy: 'TRUST_PROXY',
+  mfaPolicy: 'MFA_POLICY',
+  totpIssuer: 'TOTP_ISSUER',
+  adminToken: 'PORTCULLIS_ADMIN_TOKEN',
+  allowedOrigins: 'ALLOWED_ORIGINS',
+  allowedRedirects: 'ALLOWED_REDIRECTS',
+  emailSecondFactor: 'MFA_EMAIL_SECOND_FACTOR',
+  verifyEmailOnSignUp: 'EMAIL_VERIFY_ON_SIGNUP',
+  requireVerifiedEmailForOtp: 'OTP_REQUIRE_VERIFIED_EMAIL',
+} as const
 
 function minutesOf(seconds: number | undefined): number | undefined {
   return seconds === undefined ? undefined : Math.ceil(seconds / 60)

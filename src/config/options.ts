@@ -38,6 +38,12 @@ export const optionsSchema = z
     mfaPolicy: z.enum(['optional', 'required']).default('optional'),
     totpIssuer: z.string().min(1).max(64).default('Portcullis'),
     adminToken: z.string().min(16).optional(),
+    /** Offer an emailed code as a second factor (API.md). Off makes the mailbox alone never enough. */
+    emailSecondFactor: z.boolean().default(true),
+    /** Mail a verification link on sign-up. */
+    verifyEmailOnSignUp: z.boolean().default(true),
+    /** Send email sign-in codes and links only to verified addresses. */
+    requireVerifiedEmailForOtp: z.boolean().default(false),
     allowedOrigins: z.array(origin).default([]),
     allowedRedirects: z.array(origin).default([]),
   })

@@ -1,3 +1,5 @@
 export { type AccountService, createAccountService, toUser } from './service.js'
 export { checkPassword, type PasswordPolicy, type PasswordRule } from './password-policy.js'
 export { normalizeEmail, type User } from './types.js'
+export { findUserByEmail, findUserById, markEmailVerified } from './store.js'
+export { createEmailLinkService, type EmailLinkService } from './email-links.js'

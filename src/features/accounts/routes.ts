@@ -4,9 +4,10 @@ import type { AppEnv } from '../../http/env.js'
 import type { HttpKit } from '../../http/kit.js'
 import { signInResponse, trustedDeviceToken } from '../../http/sign-in-response.js'
 import type { AccountService } from './service.js'
-import { changePasswordBody, signInBody, signUpBody } from './schema.js'
+import type { EmailLinkService } from './email-links.js'
+import { changePasswordBody, forgotPasswordBody, resetPasswordBody, signInBody, signUpBody, verifyEmailBody } from './schema.js'
 
-export function accountRoutes(accounts: AccountService, kit: HttpKit) {
+export function accountRoutes(accounts: AccountService, emailLinks: EmailLinkService, kit: HttpKit) {
   const app = new Hono<AppEnv>()
 
   app.post('/signup', async (c) => {
@@ -29,6 +30,30 @@ export function accountRoutes(accounts: AccountService, kit: HttpKit) {
   })
 
   app.get('/password/policy', (c) => c.json(accounts.policy()))
+
+  app.post('/password/forgot', async (c) => {
+    const body = await parseBody(c, forgotPasswordBody)
+    await emailLinks.forgotPassword(body.email)
+    return c.body(null, 202)
+  })
+
+  app.post('/password/reset', async (c) => {
+    const body = await parseBody(c, resetPasswordBody)
+    await emailLinks.resetPassword(body.token, body.newPassword, c.get('context'))
+    return c.body(null, 204)
+  })
+
+  app.post('/email/verify/send', async (c) => {
+    const { session } = await kit.sessions.requireForEnrollment(c)
+    await emailLinks.sendVerification(session.userId)
+    return c.body(null, 202)
+  })
+
+  app.post('/email/verify', async (c) => {
+    const body = await parseBody(c, verifyEmailBody)
+    await emailLinks.verifyEmail(body.token)
+    return c.body(null, 204)
+  })
 
   return app
 }

@@ -11,3 +11,6 @@ export const changePasswordBody = z.object({
   newPassword: password,
   code: z.string().max(64).optional(),
 })
+export const forgotPasswordBody = z.object({ email: z.string().max(254) })
+export const resetPasswordBody = z.object({ token: z.string().min(1).max(256), newPassword: password })
+export const verifyEmailBody = z.object({ token: z.string().min(1).max(256) })

@@ -9,6 +9,7 @@ import type { AuditService } from '../audit/index.js'
 import type { LockoutService } from '../lockout/index.js'
 import type { MfaService, SignInOutcome } from '../mfa/index.js'
 import type { Session, SessionService } from '../sessions/index.js'
+import type { EmailLinkService } from './email-links.js'
 import { checkPassword, describePolicy, normalizePassword, type PasswordPolicyOptions } from './password-policy.js'
 import * as queries from './store.js'
 import { normalizeEmail, type User } from './types.js'
@@ -21,7 +22,8 @@ export interface AccountDeps {
   lockout: LockoutService
   sessions: SessionService
   mfa: MfaService
-  options: PasswordPolicyOptions
+  emailLinks: EmailLinkService
+  options: PasswordPolicyOptions & { verifyEmailOnSignUp: boolean }
 }
 
 export interface SignUpInput {
@@ -74,6 +76,7 @@ export function createAccountService(deps: AccountDeps) {
       updated_at: now,
     }
     if (!(await queries.insertUser(deps.store, row))) throw new PortcullisError('conflict', 'An account with this email already exists')
+    if (deps.options.verifyEmailOnSignUp) await deps.emailLinks.sendVerification(row.id)
     const outcome = await deps.mfa.afterFirstFactor(row.id, 'password', context)
     return { user: toUser(row, false), outcome }
   }

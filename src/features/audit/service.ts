@@ -11,6 +11,8 @@ export interface AuditDeps {
   store: Store
   clock: Clock
   keyring: Keyring
+  /** Told of every recorded event, after it is written: how users hear of security events by email. */
+  notify?: (type: AuditEventType, userId: string | null) => Promise<void>
 }
 
 export function createAuditService(deps: AuditDeps) {
@@ -27,6 +29,7 @@ export function createAuditService(deps: AuditDeps) {
       data: JSON.stringify(data),
     }
     await appendAuditRow(deps.store, row, (seq, prevHash) => hashAuditEntry(key, { ...row, seq, prev_hash: prevHash }))
+    await deps.notify?.(type, userId)
   }
 
   /** A user's events, newest first. */

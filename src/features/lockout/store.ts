@@ -46,3 +46,8 @@ export async function deleteCounters(store: Store, keys: string[]): Promise<numb
   const result = await store.db.deleteFrom('rate_limits').where('key', 'in', keys).executeTakeFirst()
   return Number(result.numDeletedRows)
 }
+
+export async function readCounter(store: Store, key: string): Promise<CounterState | undefined> {
+  const row = await store.db.selectFrom('rate_limits').select(['count', 'window_started_at']).where('key', '=', key).executeTakeFirst()
+  return row ? { count: Number(row.count), windowStartedAt: Number(row.window_started_at) } : undefined
+}

@@ -114,7 +114,7 @@ export function createChallengeService(deps: ChallengeDeps) {
     if (!factor || !(await methodsFor(userId, firstFactor)).includes(method)) {
       throw new PortcullisError('invalid_request', `This challenge cannot be completed with ${method}`, { details: [{ field: 'method', message: 'not offered' }] })
     }
-    const result = await factor.verify(userId, code)
+    const result = await factor.verify(userId, code, row.id)
     if (!result.ok) {
       await recordFailure(row, method, context, result.reason)
       throw new PortcullisError('invalid_code', 'The code is not valid', result.reason ? { details: [{ reason: result.reason }] } : {})

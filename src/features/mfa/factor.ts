@@ -7,5 +7,6 @@ export type FactorResult = { ok: true } | { ok: false; reason?: 'clock_skew' }
 export interface Factor {
   readonly method: MfaMethod
   isEnrolled(userId: string): Promise<boolean>
-  verify(userId: string, code: string): Promise<FactorResult>
+  /** `challengeId` names the challenge being completed, for factors bound to one (email codes). */
+  verify(userId: string, code: string, challengeId?: string): Promise<FactorResult>
 }

@@ -1,5 +1,6 @@
 export { type ChallengeService, createChallengeService, MAX_CHALLENGE_ATTEMPTS } from './challenge.js'
 export type { Factor, FactorResult } from './factor.js'
+export { createMfaRecoveryService, type MfaRecoveryService } from './recovery.js'
 export { createMfaService, type MfaOverview, type MfaService } from './service.js'
 export { createStepUp, STEP_UP_WINDOW_MS, type StepUp } from './step-up.js'
 export { createTrustedDeviceService, type TrustedDevice, type TrustedDeviceService } from './trusted-devices.js'

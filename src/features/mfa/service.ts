@@ -1,17 +1,22 @@
 import type { Clock } from '../../clock.js'
+import type { Store } from '../../store/store.js'
 import { PortcullisError } from '../../errors.js'
 import type { RequestContext } from '../../request-context.js'
 import type { AuditService } from '../audit/index.js'
 import type { RecoveryCodeService } from '../recovery-codes/index.js'
 import type { Session, SessionService } from '../sessions/index.js'
 import type { TotpService } from '../totp/index.js'
+import type { EmailOtpService } from '../email-otp/index.js'
 import type { ChallengeService } from './challenge.js'
+import { cancelPendingRecovery } from './recovery.js'
 import type { StepUp } from './step-up.js'
 import type { TrustedDeviceService } from './trusted-devices.js'
 import type { FirstFactor, MfaMethod, SignInOutcome } from './types.js'
 
 export interface MfaDeps {
+  store: Store
   clock: Clock
+  emailOtp: EmailOtpService
   audit: AuditService
   sessions: SessionService
   totp: TotpService
@@ -59,10 +64,22 @@ export function createMfaService(deps: MfaDeps) {
   async function completeChallenge(challenge: string, method: MfaMethod, code: string, trustDevice: boolean, context: RequestContext) {
     const { userId, firstFactor } = await deps.challenges.verify(challenge, method, code, context)
     const mfaAt = deps.clock.now()
+    await cancelPendingRecovery(deps.store, deps.audit, userId, mfaAt.getTime(), context)
     const issued = await deps.sessions.issue(userId, { aal: 2, mfaAt, trustedDevice: false }, context)
     await deps.audit.record('sign_in_succeeded', userId, context, { method: firstFactor, secondFactor: method, aal: 2 })
     const device = trustDevice ? await deps.trustedDevices.trust(userId, context) : null
     return { outcome: { kind: 'session', userId, issued } as SignInOutcome, device }
+  }
+
+  /**
+   * Emails a code that completes this challenge; only when its first factor was not email.
+   * @throws challenge_invalid, invalid_request, too_many_requests
+   */
+  async function sendChallengeEmailCode(challenge: string, context: RequestContext): Promise<void> {
+    const row = await deps.challenges.loadPending(challenge)
+    const methods = await deps.challenges.methodsFor(row.user_id, row.first_factor as FirstFactor)
+    if (!methods.includes('email_otp')) throw new PortcullisError('invalid_request', 'This challenge cannot be completed by email')
+    await deps.emailOtp.sendForChallenge(row.user_id, row.id, context)
   }
 
   /**
@@ -133,6 +150,7 @@ export function createMfaService(deps: MfaDeps) {
     afterFirstFactor,
     completeChallenge,
     challengeStatus: deps.challenges.status,
+    sendChallengeEmailCode,
     issueChallenge: (userId: string, context: RequestContext) => deps.challenges.issue(userId, 'password', context),
     confirmTotp,
     disableTotp,

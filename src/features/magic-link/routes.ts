@@ -1,0 +1,54 @@
+import { Hono } from 'hono'
+import { html } from 'hono/html'
+import { parseBody, parseQuery } from '../../http/body.js'
+import type { AppEnv } from '../../http/env.js'
+import type { HttpKit } from '../../http/kit.js'
+import { simplePage } from '../../http/pages.js'
+import { signInResponse } from '../../http/sign-in-response.js'
+import type { AccountService } from '../accounts/index.js'
+import type { MfaService } from '../mfa/index.js'
+import { sendBody, tokenBody } from './schema.js'
+import type { MagicLinkService } from './service.js'
+
+const isFormPost = (type: string | undefined) => /application\/x-www-form-urlencoded|multipart\/form-data/.test(type ?? '')
+
+export function magicLinkRoutes(magicLinks: MagicLinkService, mfa: MfaService, accounts: AccountService, kit: HttpKit) {
+  const app = new Hono<AppEnv>()
+
+  app.post('/magic-link/send', async (c) => {
+    const body = await parseBody(c, sendBody)
+    await magicLinks.send(body.email, body.redirectTo, c.get('context'))
+    return c.body(null, 202)
+  })
+
+  // Mail scanners fetch links: a GET only shows a button, so nothing is spent until a person presses it.
+  app.get('/magic-link/verify', (c) => {
+    const { token } = parseQuery(c, tokenBody)
+    return simplePage(
+      c,
+      'Sign in',
+      html`<p>Press the button to finish signing in.</p>
+<form method="post" action="${kit.options.basePath}/magic-link/verify"><input type="hidden" name="token" value="${token}"><button type="submit">Sign in</button></form>`,
+    )
+  })
+
+  app.post('/magic-link/verify', async (c) => {
+    const body = await parseBody(c, tokenBody)
+    const form = isFormPost(c.req.header('content-type'))
+    let signedIn: { userId: string; redirectTo: string | null }
+    try {
+      signedIn = await magicLinks.verify(body.token)
+    } catch (error) {
+      if (!form) throw error
+      return simplePage(c, 'Link expired', html`<p>This sign-in link is invalid, expired or was already used. Ask for a new one.</p>`, 400)
+    }
+    const outcome = await mfa.afterFirstFactor(signedIn.userId, 'magic_link', c.get('context'))
+    const response = signInResponse(c, kit.options, await accounts.getUser(signedIn.userId), outcome)
+    if (!form) return response
+    // A person's browser: continue to the second-factor step or to where the link was meant to lead.
+    const target = outcome.kind === 'challenge' ? `/login/verify?challenge=${encodeURIComponent(outcome.challenge)}` : (signedIn.redirectTo ?? '/')
+    return c.redirect(target, 303)
+  })
+
+  return app
+}

@@ -1,0 +1,62 @@
+import { Hono } from 'hono'
+import { html } from 'hono/html'
+import { z } from 'zod'
+import { parseBody, parseQuery } from '../../http/body.js'
+import type { AppEnv } from '../../http/env.js'
+import type { HttpKit } from '../../http/kit.js'
+import { simplePage } from '../../http/pages.js'
+import { signInResponse } from '../../http/sign-in-response.js'
+import type { AccountService } from '../accounts/index.js'
+import type { MfaRecoveryService } from './recovery.js'
+
+const tokenBody = z.object({ token: z.string().min(1).max(256) })
+const requestBody = z.object({ challenge: z.string().min(1).max(256) })
+const completeBody = z.object({ token: z.string().min(1).max(256), password: z.string().min(1).max(4096) })
+
+export function mfaRecoveryRoutes(recovery: MfaRecoveryService, accounts: AccountService, kit: HttpKit) {
+  const app = new Hono<AppEnv>()
+  const action = (path: string) => `${kit.options.basePath}${path}`
+
+  app.post('/mfa/recovery/request', async (c) => {
+    const body = await parseBody(c, requestBody)
+    await recovery.request(body.challenge, c.get('context'))
+    return c.body(null, 202)
+  })
+
+  app.post('/mfa/recovery/cancel', async (c) => {
+    const body = await parseBody(c, tokenBody)
+    await recovery.cancel(body.token, c.get('context'))
+    return c.body(null, 204)
+  })
+
+  app.post('/mfa/recovery/complete', async (c) => {
+    const body = await parseBody(c, completeBody)
+    const outcome = await recovery.complete(body.token, body.password, c.get('context'))
+    return signInResponse(c, kit.options, await accounts.getUser(outcome.userId), outcome)
+  })
+
+  // The mailed links land on pages whose buttons post: a GET alone changes nothing.
+  app.get('/mfa/recovery/cancel', (c) => {
+    const { token } = parseQuery(c, tokenBody)
+    return simplePage(
+      c,
+      'Cancel second-factor recovery',
+      html`<p>Press the button to stop the recovery of your second factor.</p>
+<form method="post" action="${action('/mfa/recovery/cancel')}" enctype="application/x-www-form-urlencoded"><input type="hidden" name="token" value="${token}"><button type="submit">Cancel recovery</button></form>`,
+    )
+  })
+
+  app.get('/mfa/recovery/complete', (c) => {
+    const { token } = parseQuery(c, tokenBody)
+    return simplePage(
+      c,
+      'Remove your second factor',
+      html`<p>Enter your password to remove your second factors. You can set up a new one afterwards.</p>
+<form method="post" action="${action('/mfa/recovery/complete')}"><input type="hidden" name="token" value="${token}">
+<p><label for="password">Password</label><br><input id="password" name="password" type="password" autocomplete="current-password" required></p>
+<button type="submit">Remove second factors</button></form>`,
+    )
+  })
+
+  return app
+}
