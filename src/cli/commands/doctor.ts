@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import nodemailer from 'nodemailer'
 import { loadConfigFromEnv } from '../../config/env.js'
 import { DEVELOPMENT_SECRET, type ResolvedOptions, resolveOptions } from '../../config/options.js'
 import { ConfigError } from '../../errors.js'
@@ -16,7 +17,7 @@ interface Finding {
   message: string
 }
 
-const DATABASE_TIMEOUT_MS = 5000
+const CHECK_TIMEOUT_MS = 5000
 
 export const doctorCommand: Command = {
   words: ['doctor'],
@@ -31,7 +32,7 @@ export const doctorCommand: Command = {
       io.out('')
       checkSecret(resolved.options, findings)
       await checkDatabase(resolved.options, resolved.server, findings)
-      checkMail(resolved.options, findings)
+      await checkMail(resolved.options, findings)
       checkPublicUrl(resolved.options, findings)
     }
     io.out('Checks:')
@@ -120,7 +121,7 @@ async function checkDatabase(options: ResolvedOptions, server: ServerSettings, f
     return
   }
   try {
-    const answered = await withTimeout(store.ping(), DATABASE_TIMEOUT_MS)
+    const answered = await withTimeout(store.ping(), CHECK_TIMEOUT_MS)
     if (!answered) {
       findings.push({ level: 'fail', subject: 'database', message: `${shown} does not answer` })
       return
@@ -154,7 +155,7 @@ async function pendingMigrations(store: Store): Promise<string[]> {
   return known.filter((name) => !applied.has(name))
 }
 
-function checkMail(options: ResolvedOptions, findings: Finding[]): void {
+async function checkMail(options: ResolvedOptions, findings: Finding[]): Promise<void> {
   if (!options.smtpUrl) {
     findings.push(
       options.production
@@ -171,7 +172,12 @@ function checkMail(options: ResolvedOptions, findings: Finding[]): void {
     findings.push({ level: 'fail', subject: 'mail', message: `SMTP_URL ${redactUrl(options.smtpUrl)} is not smtp://host:port or smtps://host:port` })
     return
   }
-  findings.push({ level: 'ok', subject: 'mail', message: `SMTP via ${redactUrl(options.smtpUrl)}, from ${options.mailFrom}` })
+  try {
+    await verifySmtp(url)
+    findings.push({ level: 'ok', subject: 'mail', message: `SMTP server ${redactUrl(options.smtpUrl)} accepts connections, from ${options.mailFrom}` })
+  } catch (error) {
+    findings.push({ level: 'fail', subject: 'mail', message: `SMTP server ${redactUrl(options.smtpUrl)}: ${describeError(error)}` })
+  }
   if (options.production && /@localhost>?$/.test(options.mailFrom)) {
     findings.push({ level: 'warn', subject: 'mail', message: `MAIL_FROM is ${options.mailFrom}; set a real sender address` })
   }
@@ -182,6 +188,20 @@ function checkPublicUrl(options: ResolvedOptions, findings: Finding[]): void {
     findings.push({ level: 'warn', subject: 'public URL', message: `${options.publicUrl} is not https, so cookies are sent without Secure` })
   } else {
     findings.push({ level: 'ok', subject: 'public URL', message: options.publicUrl })
+  }
+}
+
+// Connects, greets and authenticates as the mailer would, without sending anything.
+async function verifySmtp(smtpUrl: URL): Promise<void> {
+  const url = new URL(smtpUrl)
+  for (const name of ['connectionTimeout', 'greetingTimeout', 'socketTimeout']) {
+    if (!url.searchParams.has(name)) url.searchParams.set(name, String(CHECK_TIMEOUT_MS))
+  }
+  const transport = nodemailer.createTransport(url.toString())
+  try {
+    await transport.verify()
+  } finally {
+    transport.close()
   }
 }
 
