@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { SMTPServer } from 'smtp-server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { dialects } from '../support/dialects.js'
 import { createTestAuth, type TestAuth } from '../support/test-auth.js'
@@ -89,6 +90,31 @@ describe('portcullis migrate and doctor', () => {
     expect(doctor.code).toBe(1)
     expect(doctor.stdout).toMatch(/FAIL\s+database/)
     expect(doctor.stdout).not.toContain('hunter2hunter2')
+  })
+})
+
+describe('portcullis doctor mail check', () => {
+  it('passes when the SMTP server answers and fails when it does not', async () => {
+    const { url, dir } = tempDatabase()
+    const peer = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      onData: (stream, _session, done) => stream.resume().on('end', () => done()),
+    })
+    await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = peer.server.address() as { port: number }
+      const up = await cli(['doctor'], { DATABASE_URL: url, SMTP_URL: `smtp://127.0.0.1:${port}` })
+      expect(up.stdout).toMatch(/OK\s+mail: SMTP server smtp:\/\/127\.0\.0\.1:\d+ accepts connections/)
+      await new Promise<void>((resolve) => peer.close(resolve))
+      const down = await cli(['doctor'], { DATABASE_URL: url, SMTP_URL: `smtp://mailer:hunter2hunter2@127.0.0.1:${port}` })
+      expect(down.code).toBe(1)
+      expect(down.stdout).toMatch(/FAIL\s+mail: SMTP server smtp:\/\/mailer:\*\*\*@127\.0\.0\.1/)
+      expect(down.stdout).not.toContain('hunter2hunter2')
+    } finally {
+      peer.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 
