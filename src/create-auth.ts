@@ -29,6 +29,7 @@ import { createNotifier } from './mail/notifier.js'
 import { createOutbox } from './mail/outbox.js'
 import { createSmtpMailer } from './mail/smtp-mailer.js'
 import { NO_CONTEXT } from './request-context.js'
+import { purgeExpired } from './store/housekeeping.js'
 import { openStore } from './store/store.js'
 
 /**
@@ -99,6 +100,9 @@ export function createAuth(input: AuthOptions = {}) {
       ...mfa,
       /** Starts a TOTP enrolment for a user, as POST /mfa/totp/enroll does. */
       enrollTotp: async (userId: string, issuer?: string) => totp.enroll(userId, (await accounts.getUser(userId)).email, issuer),
+      /** A pending TOTP enrolment shown again (QR code and secret), or null once confirmed or expired. */
+      showTotpEnrollment: async (userId: string, enrollmentId: string, issuer?: string) =>
+        totp.showPending(userId, enrollmentId, (await accounts.getUser(userId)).email, issuer),
       /** Checks a TOTP code for a user (single use per time step). */
       verifyTotp: async (userId: string, code: string) => (await totp.verify(userId, code)).ok,
       /** Replaces a user's recovery codes without a step-up: for trusted server code only. */
@@ -112,6 +116,8 @@ export function createAuth(input: AuthOptions = {}) {
     /** A standard fetch handler serving the API under `basePath`. */
     handler: (request: Request, info: HandlerInfo = {}): Promise<Response> => Promise.resolve(app.fetch(request, info)),
     api,
+    /** The HTTP pieces the API's routes share (session reader, CSRF guard), for pages served beside the API. */
+    kit,
     options,
     mailer,
     logger,
@@ -119,6 +125,8 @@ export function createAuth(input: AuthOptions = {}) {
     migrate: () => store.migrate(),
     /** True when the database answers. */
     ready: () => store.ping(),
+    /** Deletes expired sessions, codes, links, challenges and counters; returns how many rows went. */
+    purgeExpired: () => purgeExpired(store, clock.now().getTime(), options.sessionIdleTtlSeconds * 1000),
     /** Waits for mail already handed over to be sent. */
     flushMail: () => outbox.flush(),
     async close() {

@@ -92,10 +92,10 @@ export function createAccountService(deps: AccountDeps) {
     const normalized = normalizePassword(password)
     const valid = user?.password_hash ? await verifyPassword(user.password_hash, normalized) : (await verifyDummyPassword(normalized), false)
     if (!user || !valid) {
-      const locked = await deps.lockout.recordPasswordFailure(email, context.ip)
+      const lockedUntil = await deps.lockout.recordPasswordFailure(email, context.ip)
       if (user) {
         await deps.audit.record('sign_in_failed', user.id, context, { method: 'password', reason: 'wrong_password' })
-        if (locked) await deps.audit.record('account_locked', user.id, context, { reason: 'password_failures' })
+        if (lockedUntil) await deps.audit.record('account_locked', user.id, context, { reason: 'password_failures', until: lockedUntil.toISOString() })
       }
       throw new PortcullisError('invalid_credentials', 'Email or password is incorrect')
     }

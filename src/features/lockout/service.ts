@@ -40,11 +40,11 @@ export function createLockoutService(deps: LockoutDeps) {
     await throwIfLocked(keys, 'Too many failed sign-in attempts; try again later')
   }
 
-  /** Counts a wrong password; returns true when this failure locked the email. */
-  async function recordPasswordFailure(email: string, ip: string | null): Promise<boolean> {
+  /** Counts a wrong password; returns when the lock this failure set ends, or null when it set none. */
+  async function recordPasswordFailure(email: string, ip: string | null): Promise<Date | null> {
     if (ip) await incrementCounter(deps.store, passwordAddressKey(ip), now(), windowMs, addressThreshold, windowMs)
     const state = await incrementCounter(deps.store, passwordEmailKey(email), now(), windowMs, threshold, windowMs)
-    return state.count === threshold
+    return state.count === threshold ? new Date(now() + windowMs) : null
   }
 
   /** A successful sign-in clears the email's counter (not the address's: one good account must not launder an address). */
@@ -57,10 +57,10 @@ export function createLockoutService(deps: LockoutDeps) {
     await throwIfLocked([codeUserKey(userId)], 'Too many wrong codes; try again later')
   }
 
-  /** Counts a wrong second-factor or email code against the user's budget; true when it locked. */
-  async function recordCodeFailure(userId: string): Promise<boolean> {
+  /** Counts a wrong second-factor or email code against the user's budget; returns when the lock it set ends, or null. */
+  async function recordCodeFailure(userId: string): Promise<Date | null> {
     const state = await incrementCounter(deps.store, codeUserKey(userId), now(), windowMs, codeThreshold, windowMs)
-    return state.count === codeThreshold
+    return state.count === codeThreshold ? new Date(now() + windowMs) : null
   }
 
   /**
@@ -115,8 +115,8 @@ export function createLockoutService(deps: LockoutDeps) {
     assertUnder,
     isLocked,
     unlock,
-    /** Counts a password failure for an email, as the HTTP sign-in does. */
-    recordFailure: (email: string, ip: string | null = null) => recordPasswordFailure(email, ip),
+    /** Counts a password failure for an email, as the HTTP sign-in does; true when it locked the email. */
+    recordFailure: async (email: string, ip: string | null = null) => (await recordPasswordFailure(email, ip)) !== null,
   }
 }
 

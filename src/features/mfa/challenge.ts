@@ -129,7 +129,7 @@ export function createChallengeService(deps: ChallengeDeps) {
     const attempts = await queries.recordWrongAttempt(deps.store, row.id, MAX_CHALLENGE_ATTEMPTS, now())
     const budgetLocked = await deps.lockout.recordCodeFailure(row.user_id)
     await deps.audit.record('mfa_challenge_failed', row.user_id, context, { method, reason: reason ?? 'wrong_code', attempts: attempts ?? MAX_CHALLENGE_ATTEMPTS })
-    if (budgetLocked) await deps.audit.record('account_locked', row.user_id, context, { reason: 'code_failures' })
+    if (budgetLocked) await deps.audit.record('account_locked', row.user_id, context, { reason: 'code_failures', until: budgetLocked.toISOString() })
   }
 
   return { issue, verify, status, methodsFor, loadPending }

@@ -25,13 +25,18 @@ export const STEP_UP_WINDOW_MS = 10 * 60_000
 export function createStepUp(deps: StepUpDeps) {
   const codeFactor = (code: string): MfaMethod => (/^\s*\d{6}\s*$/.test(code) ? 'totp' : 'recovery_code')
 
+  /** True while the session's last completed MFA is recent enough to let sensitive actions through without a code. */
+  function hasFreshMfa(session: Session): boolean {
+    const mfaAt = session.mfaAt?.getTime()
+    return mfaAt !== undefined && deps.clock.now().getTime() - mfaAt < STEP_UP_WINDOW_MS
+  }
+
   /**
    * @throws step_up_required (no code, no fresh MFA; details list the methods), too_many_requests,
    *   invalid_code (a wrong code, which counts against the user's code budget)
    */
   async function assertStepUp(session: Session, code: string | undefined, context: RequestContext): Promise<void> {
-    const mfaAt = session.mfaAt?.getTime()
-    if (mfaAt !== undefined && deps.clock.now().getTime() - mfaAt < STEP_UP_WINDOW_MS) return
+    if (hasFreshMfa(session)) return
     const available: MfaMethod[] = []
     for (const factor of deps.factors) if (await factor.isEnrolled(session.userId)) available.push(factor.method)
     if (!code) {
@@ -47,11 +52,11 @@ export function createStepUp(deps: StepUpDeps) {
     }
     const locked = await deps.lockout.recordCodeFailure(session.userId)
     await deps.audit.record('mfa_challenge_failed', session.userId, context, { method, purpose: 'step_up', reason: result.reason ?? 'wrong_code' })
-    if (locked) await deps.audit.record('account_locked', session.userId, context, { reason: 'code_failures' })
+    if (locked) await deps.audit.record('account_locked', session.userId, context, { reason: 'code_failures', until: locked.toISOString() })
     throw new PortcullisError('invalid_code', 'The code is not valid', result.reason ? { details: [{ reason: result.reason }] } : {})
   }
 
-  return { assertStepUp }
+  return { assertStepUp, hasFreshMfa }
 }
 
 export type StepUp = ReturnType<typeof createStepUp>
