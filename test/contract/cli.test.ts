@@ -3,11 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SMTPServer } from 'smtp-server'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { dialects } from '../support/dialects.js'
 import { createTestAuth, type TestAuth } from '../support/test-auth.js'
 
 const ROOT = join(import.meta.dirname, '../..')
+
+// Every case spawns Node with tsx, which takes seconds on a busy two-core CI machine.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
 const SECRET = 'cli-test-secret-0123456789-abcdefghijklmnopqrstuvwxyz'
 
 interface Result {
@@ -99,21 +102,49 @@ describe('portcullis doctor mail check', () => {
     const peer = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
+      closeTimeout: 500,
       onData: (stream, _session, done) => stream.resume().on('end', () => done()),
     })
     await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve))
+    let closed = false
     try {
       const { port } = peer.server.address() as { port: number }
       const up = await cli(['doctor'], { DATABASE_URL: url, SMTP_URL: `smtp://127.0.0.1:${port}` })
       expect(up.stdout).toMatch(/OK\s+mail: SMTP server smtp:\/\/127\.0\.0\.1:\d+ accepts connections/)
       await new Promise<void>((resolve) => peer.close(resolve))
+      closed = true
       const down = await cli(['doctor'], { DATABASE_URL: url, SMTP_URL: `smtp://mailer:hunter2hunter2@127.0.0.1:${port}` })
       expect(down.code).toBe(1)
       expect(down.stdout).toMatch(/FAIL\s+mail: SMTP server smtp:\/\/mailer:\*\*\*@127\.0\.0\.1/)
       expect(down.stdout).not.toContain('hunter2hunter2')
     } finally {
-      peer.close()
+      if (!closed) peer.close()
       rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe.each(dialects)('$name: portcullis doctor on a database', (dialect) => {
+  it('reports a migrated schema as up to date', async () => {
+    const t = await createTestAuth(dialect)
+    try {
+      const doctor = await cli(['doctor'], { DATABASE_URL: t.auth.options.databaseUrl })
+      expect(doctor.stdout).toMatch(new RegExp(`OK\\s+database: .* answers \\(${dialect.name}\\)`))
+      expect(doctor.stdout).toMatch(/OK\s+migrations: schema up to date/)
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('warns about a database that was never migrated', async () => {
+    const database = await dialect.create()
+    try {
+      // A new SQLite database is a file not created yet; a new PostgreSQL one is an empty schema.
+      const doctor = await cli(['doctor'], { DATABASE_URL: database.url })
+      if (dialect.name === 'sqlite') expect(doctor.stdout).toMatch(/WARN\s+database: .* does not exist yet/)
+      else expect(doctor.stdout).toMatch(/WARN\s+migrations: \d+ pending \(0001-initial/)
+    } finally {
+      await database.drop()
     }
   })
 })

@@ -3,10 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 
 const PASSWORD = 'correct horse battery staple'
 const ROOT = join(import.meta.dirname, '../..')
+
+// Every case spawns Node with tsx, which takes seconds on a busy two-core CI machine.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
 
 interface ServerProcess {
   url: string
@@ -46,7 +49,7 @@ async function startServer(env: Record<string, string> = {}): Promise<ServerProc
   void spawned.exited.then((code) => {
     exitCode = code
   })
-  const deadline = Date.now() + 20_000
+  const deadline = Date.now() + 45_000
   let url: string | undefined
   while (Date.now() < deadline && exitCode === undefined) {
     url ??= /"url":"(http:\/\/[^"]+)"/.exec(spawned.output())?.[1]

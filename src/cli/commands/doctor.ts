@@ -148,11 +148,21 @@ async function checkDatabase(options: ResolvedOptions, server: ServerSettings, f
 
 async function pendingMigrations(store: Store): Promise<string[]> {
   const known = Object.keys(await migrationProvider.getMigrations())
-  const tables = await store.db.introspection.getTables({ withInternalKyselyTables: true })
-  if (!tables.some((table) => table.name === 'kysely_migration')) return known
+  if (!(await hasMigrationTable(store))) return known
   const rows = await store.db.withTables<{ kysely_migration: { name: string } }>().selectFrom('kysely_migration').select('name').execute()
   const applied = new Set(rows.map((row) => row.name))
   return known.filter((name) => !applied.has(name))
+}
+
+async function hasMigrationTable(store: Store): Promise<boolean> {
+  if (store.dialect === 'sqlite') {
+    const tables = await store.db.introspection.getTables({ withInternalKyselyTables: true })
+    return tables.some((table) => table.name === 'kysely_migration')
+  }
+  // PostgreSQL introspection walks every schema (and fails if one is dropped meanwhile);
+  // to_regclass looks in the search path only, and answers null instead of failing.
+  const row = await store.db.selectNoFrom((eb) => eb.fn<string | null>('to_regclass', [eb.val('kysely_migration')]).as('found')).executeTakeFirst()
+  return row?.found != null
 }
 
 async function checkMail(options: ResolvedOptions, findings: Finding[]): Promise<void> {
