@@ -1,0 +1,196 @@
+import type { Limits } from './limits.js'
+import type { LoadResult } from './load.js'
+import type { ScenarioRow, TargetReport } from './scenarios.js'
+import type { BenchSettings } from './settings.js'
+
+export interface Machine {
+  cpus: number
+  cpuModel: string
+  memoryGb: number
+  node: string
+  platform: string
+  /** 1-minute load average when the run started: other work on the machine skews every number. */
+  loadAverageAtStart: number
+}
+
+export interface Check {
+  target: string
+  measured: string
+  met: boolean | null
+}
+
+export interface BenchResults {
+  startedAt: string
+  seconds: number
+  machine: Machine
+  settings: Omit<BenchSettings, 'out'>
+  /** Null when --only left the limits out. */
+  limits: Limits | null
+  targets: TargetReport[]
+  checks: Check[]
+}
+
+const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '—')
+const rate = (value: number) => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1))
+const times = (value: number | null) => (value === null || !Number.isFinite(value) ? '—' : `${value >= 10 ? value.toFixed(0) : value.toFixed(2)}×`)
+
+function findRow(report: TargetReport | undefined, scenario: string, connections: number): ScenarioRow | undefined {
+  return report?.rows.find((row) => row.scenario === scenario && row.connections === connections)
+}
+
+/** How a row compares with the physical limit it is bounded by. */
+function versusLimit(row: ScenarioRow, limits: Limits | null): string {
+  if (!limits) return '—'
+  if (row.scenario === 'session') {
+    const trivial = limits.trivial.find((t) => t.connections === row.connections)
+    return trivial ? `${times(row.rate / trivial.rate)} trivial` : '—'
+  }
+  if (row.scenario === 'sign-in' || row.scenario === 'mfa-sign-in') return `${fixed((100 * row.rate) / limits.argon2.verifiesPerSecond, 0)}% raw verify`
+  if (row.scenario === 'sign-up') return `${fixed((100 * row.rate) / limits.argon2.hashesPerSecond, 0)}% raw hash`
+  return '—'
+}
+
+/** The verdicts of DESIGN.md's performance targets, from this run's numbers. */
+export function checkTargets(limits: Limits | null, ours: TargetReport, peer: TargetReport | undefined): Check[] {
+  const sessions = ours.rows.filter((row) => row.scenario === 'session')
+  const best = (rows: ScenarioRow[]) => rows.reduce<ScenarioRow | undefined>((top, row) => (!top || row.rate > top.rate ? row : top), undefined)
+  const bestSession = best(sessions)
+  const checks: Check[] = []
+  if (bestSession) {
+    checks.push({
+      target: 'session ≥ 10,000 req/s (2 cores, SQLite)',
+      measured: `${rate(bestSession.rate)} req/s (c=${bestSession.connections}, ${ours.database})`,
+      met: bestSession.rate >= 10_000,
+    })
+  }
+  const at64 = findRow(ours, 'session', 64)
+  if (at64) checks.push({ target: 'session p99 < 10 ms at 64 connections', measured: `${fixed(at64.latency.p99, 2)} ms`, met: at64.latency.p99 < 10 })
+  const bestSignIn = best(ours.rows.filter((row) => row.scenario === 'sign-in'))
+  if (bestSignIn && limits) {
+    const share = bestSignIn.rate / limits.argon2.verifiesPerSecond
+    checks.push({
+      target: 'sign-in ≥ 80% of raw argon2id',
+      measured: `${fixed(100 * share, 0)}% (${rate(bestSignIn.rate)}/s of ${rate(limits.argon2.verifiesPerSecond)}/s)`,
+      met: share >= 0.8,
+    })
+  }
+  const bestSignUp = best(ours.rows.filter((row) => row.scenario === 'sign-up'))
+  if (bestSignUp && limits) {
+    const share = bestSignUp.rate / limits.argon2.hashesPerSecond
+    checks.push({
+      target: 'sign-up ≥ 80% of raw argon2id',
+      measured: `${fixed(100 * share, 0)}% (${rate(bestSignUp.rate)}/s of ${rate(limits.argon2.hashesPerSecond)}/s)`,
+      met: share >= 0.8,
+    })
+  }
+  if (ours.storm) {
+    const p99 = ours.storm.session.latency.p99
+    checks.push({ target: 'session p99 during a sign-in storm < 20 ms', measured: `${fixed(p99, 2)} ms`, met: p99 < 20 })
+  }
+  if (peer && bestSession) {
+    const theirs = best(peer.rows.filter((row) => row.scenario === 'session'))
+    const ratio = theirs ? bestSession.rate / theirs.rate : Number.NaN
+    checks.push({
+      target: 'session ≥ 20× better-auth',
+      measured: `${times(ratio)} (${rate(bestSession.rate)} vs ${rate(theirs?.rate ?? Number.NaN)} req/s)`,
+      met: ratio >= 20,
+    })
+  }
+  if (peer?.storm && ours.storm) {
+    const stormRatio = peer.storm.session.latency.p99 / ours.storm.session.latency.p99
+    checks.push({
+      target: 'session p99 during a storm ≥ 10× lower than better-auth',
+      measured: `${times(stormRatio)} (${fixed(ours.storm.session.latency.p99, 2)} vs ${fixed(peer.storm.session.latency.p99, 1)} ms)`,
+      met: stormRatio >= 10,
+    })
+  }
+  return checks
+}
+
+/** Server CPU time per operation: the cost of the code path itself, steadier than rates on a busy machine. */
+function cpuPerOp(row: { finished: number; server: { cpuSeconds: number } }): string {
+  if (row.finished === 0) return '—'
+  const micros = (1e6 * row.server.cpuSeconds) / row.finished
+  return micros >= 10_000 ? `${(micros / 1000).toFixed(0)} ms` : micros >= 1000 ? `${(micros / 1000).toFixed(1)} ms` : `${micros.toFixed(0)} µs`
+}
+
+function loadCells(result: LoadResult): string[] {
+  const l = result.latency
+  return [rate(result.rate), fixed(l.p50, 2), fixed(l.p99, 2), fixed(l.p999, 2), String(result.errors), String(l.count)]
+}
+
+/** The run as markdown tables: limits, scenarios with their ratios, the storm, the replay probe, the targets. */
+export function toMarkdown(results: BenchResults): string {
+  const { machine, limits, targets, settings } = results
+  const [ours, peer] = targets
+  const lines: string[] = []
+  lines.push(
+    `Run of ${results.startedAt} (${fixed(results.seconds, 0)} s): ${machine.cpus} × ${machine.cpuModel}, ${fixed(machine.memoryGb, 0)} GB, Node ${machine.node}, ` +
+      `load average ${fixed(machine.loadAverageAtStart, 2)} at start; ${ours?.database ?? settings.database}; ${settings.durationMs / 1000} s windows after ${settings.warmupMs / 1000} s warm-up.`,
+    '',
+  )
+  if (limits) {
+    const { memoryCost, timeCost, parallelism } = limits.argon2.params
+    lines.push(
+      '| physical limit | measured |',
+      '|---|---|',
+      `| raw argon2id (m=${memoryCost} KiB, t=${timeCost}, p=${parallelism}), ${limits.argon2.concurrency} at once (the thread pool) | ${rate(limits.argon2.hashesPerSecond)} hashes/s, ${rate(limits.argon2.verifiesPerSecond)} verifies/s |`,
+    )
+    if (limits.argon2.cores !== limits.argon2.concurrency) {
+      lines.push(`| the same, ${limits.argon2.cores} at once (one per core) | ${rate(limits.argon2.verifiesPerSecondOnePerCore)} verifies/s |`)
+    }
+    for (const t of limits.trivial) {
+      lines.push(
+        `| trivial GET (Hono + @hono/node-server), ${t.connections} connections | ${rate(t.rate)} req/s, p99 ${fixed(t.latency.p99, 2)} ms, server CPU ${cpuPerOp(t)}/req |`,
+      )
+    }
+    lines.push('')
+  }
+  lines.push(
+    `| server | scenario | conns | ops/s | p50 ms | p99 ms | p99.9 ms | errors | n | peak RSS MB | server CPU | CPU/op | vs limit |${peer ? ` vs ${peer.name} |` : ''}`,
+    `|---|---|---|---|---|---|---|---|---|---|---|---|---|${peer ? '---|' : ''}`,
+  )
+  for (const report of targets) {
+    for (const row of report.rows) {
+      const theirs = report === ours ? findRow(peer, row.scenario, row.connections) : undefined
+      const cells = [
+        report.name,
+        row.scenario,
+        String(row.connections),
+        ...loadCells(row),
+        fixed(row.server.peakRssMb, 0),
+        fixed(row.server.cpuCores, 2),
+        cpuPerOp(row),
+        versusLimit(row, limits),
+      ]
+      if (peer) cells.push(theirs ? times(row.rate / theirs.rate) : '')
+      lines.push(`| ${cells.join(' | ')} |`)
+    }
+  }
+  if (ours?.storm) {
+    lines.push(
+      '',
+      `Session checks during a sign-in storm (${ours.storm.connections.session} + ${ours.storm.connections.signIn} connections):`,
+      '',
+      '| server | session/s | p50 ms | p99 ms | p99.9 ms | errors | sign-ins/s | peak RSS MB | server CPU |',
+      '|---|---|---|---|---|---|---|---|---|',
+    )
+  }
+  for (const report of targets) {
+    if (!report.storm) continue
+    const { session, signIn, server } = report.storm
+    const l = session.latency
+    lines.push(
+      `| ${report.name} | ${rate(session.rate)} | ${fixed(l.p50, 2)} | ${fixed(l.p99, 2)} | ${fixed(l.p999, 2)} | ${session.errors + signIn.errors} | ${rate(signIn.rate)} | ${fixed(server.peakRssMb, 0)} | ${fixed(server.cpuCores, 2)} |`,
+    )
+  }
+  lines.push('', 'TOTP replay probe (the same code twice within its validity):', '', '| server | first use | same code again |', '|---|---|---|')
+  for (const report of targets) {
+    lines.push(
+      `| ${report.name} ${report.version} | ${report.replay.firstAccepted ? 'accepted' : 'refused'} | ${report.replay.replayAccepted ? '**accepted (replay)**' : 'refused'} |`,
+    )
+  }
+  lines.push('', '| target (DESIGN.md) | this run | met |', '|---|---|---|')
+  for (const check of results.checks) lines.push(`| ${check.target} | ${check.measured} | ${check.met === null ? '—' : check.met ? 'yes' : '**no**'} |`)
+  return `${lines.join('\n')}\n`
+}

@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto'
+import { freePort, type ProcessUsage, watchProcess } from './child.js'
+import { type BenchDatabase, postgresDatabase, sqliteDatabase } from './database.js'
+import { eachLimit, type Http, type LoadResult, type Operation, openHttp, runClosedLoop } from './load.js'
+import type { BenchSettings } from './settings.js'
+import { BENCH_PASSWORD, type BenchUser, freshCode, type Target } from './target.js'
+
+export const SCENARIOS = ['session', 'sign-in', 'mfa-sign-in', 'sign-up', 'mixed'] as const
+export type ScenarioName = (typeof SCENARIOS)[number]
+
+export interface ScenarioRow extends LoadResult {
+  scenario: ScenarioName
+  server: ProcessUsage
+}
+
+export interface StormResult {
+  connections: { session: number; signIn: number }
+  session: LoadResult
+  signIn: LoadResult
+  server: ProcessUsage
+}
+
+export interface TargetReport {
+  name: string
+  version: string
+  database: BenchDatabase['kind']
+  rows: ScenarioRow[]
+  storm: StormResult | null
+  /** The same TOTP code sent twice within its validity: did the second sign-in succeed? */
+  replay: { firstAccepted: boolean; replayAccepted: boolean }
+  seeding: { users: number; mfaUsers: number; seconds: number }
+}
+
+const SEED_CONCURRENCY = 8
+// Sizes the TOTP user pool when sign-in was not measured first (--only).
+const FALLBACK_SIGN_IN_RATE = 50
+
+/** Starts the target on a fresh database, seeds it over its own API, and runs every scenario. */
+export async function benchTarget(target: Target, settings: BenchSettings, log: (line: string) => void): Promise<TargetReport> {
+  const database = settings.database === 'postgres' ? await postgresDatabase(settings.postgresUrl) : sqliteDatabase()
+  const port = await freePort()
+  const profileDir = settings.profileDir && target.profiles ? settings.profileDir : undefined
+  const server = await target.start({ databaseUrl: database.url, port, secret: randomBytes(32).toString('base64url'), ...(profileDir ? { profileDir } : {}) })
+  const tag = `${target.name}-${randomBytes(4).toString('hex')}`
+  let emails = 0
+  const nextEmail = () => `${tag}-${emails++}@example.com`
+  const seed = openHttp(server.origin, SEED_CONCURRENCY)
+  try {
+    const seedStarted = performance.now()
+    // One user (and session) per connection of the widest run: the session checks and plain sign-ins use them.
+    const users = await seedUsers(target, seed, Math.max(...settings.connections, settings.stormConnections), nextEmail)
+    log(`  ${target.name}: ${users.length} users seeded`)
+
+    const rows: ScenarioRow[] = []
+    const measure = async (scenario: ScenarioName, connections: number, op: (http: Http) => Operation) => {
+      const http = openHttp(server.origin, connections)
+      if (profileDir) await server.ask({ type: 'profile:start' }, 'profile:started')
+      const watch = watchProcess(server.pid)
+      const result = await runClosedLoop({ connections, durationMs: settings.durationMs, warmupMs: settings.warmupMs, op: op(http) })
+      const row = { scenario, ...result, server: watch.stop() }
+      if (profileDir) await server.ask({ type: 'profile:stop', name: `${target.name}-${scenario}-c${connections}` }, 'profile:stopped')
+      await http.close()
+      rows.push(row)
+      log(`  ${target.name} ${scenario} c=${connections}: ${row.rate.toFixed(1)}/s p99 ${row.latency.p99.toFixed(1)} ms, errors ${row.errors}`)
+      return row
+    }
+    const pick = (worker: number) => users[worker % users.length] as BenchUser
+
+    const wants = (name: string) => settings.only === null || settings.only.includes(name)
+    const connectionsOf = (name: string) => (wants(name) ? settings.connections : [])
+
+    for (const c of connectionsOf('session')) await measure('session', c, (http) => (w) => target.checkSession(http, pick(w)))
+    const signInRates = new Map<number, number>()
+    for (const c of connectionsOf('sign-in')) signInRates.set(c, (await measure('sign-in', c, (http) => (w) => target.signIn(http, pick(w)))).rate)
+
+    // Replay protection forbids reusing a code, so every MFA sign-in needs a user with an unspent step:
+    // seed as many as the plain sign-in rate says the runs will use, with a margin.
+    const windowSeconds = (settings.durationMs + settings.warmupMs) / 1000
+    const mfaConnections = connectionsOf('mfa-sign-in')
+    const needed = mfaConnections.reduce((sum, c) => sum + Math.ceil((signInRates.get(c) ?? FALLBACK_SIGN_IN_RATE) * windowSeconds * 1.5) + c, 0) + 1
+    const mfaStarted = performance.now()
+    const mfaUsers = await seedUsers(target, seed, Math.min(needed, settings.maxMfaUsers), nextEmail)
+    await eachLimit(mfaUsers, SEED_CONCURRENCY, (user) => target.enrolTotp(seed, user))
+    log(`  ${target.name}: ${mfaUsers.length} TOTP users seeded in ${((performance.now() - mfaStarted) / 1000).toFixed(1)} s`)
+    const probeUser = mfaUsers.pop() as BenchUser
+    const mfaQueue = [...mfaUsers]
+    const mfaOp =
+      (http: Http): Operation =>
+      async () => {
+        const user = mfaQueue.shift()
+        const code = user ? freshCode(user) : null
+        if (!user || !code) {
+          await new Promise((resolve) => setTimeout(resolve, 20))
+          return { kind: 'mfa-sign-in', ok: false, reason: 'seeded TOTP users used up' }
+        }
+        return target.mfaSignIn(http, user, code)
+      }
+    for (const c of mfaConnections) await measure('mfa-sign-in', c, mfaOp)
+    for (const c of connectionsOf('sign-up')) await measure('sign-up', c, (http) => () => target.signUpOutcome(http, nextEmail(), BENCH_PASSWORD))
+    // A realistic blend: most requests of an app only check the session.
+    for (const c of connectionsOf('mixed')) {
+      await measure('mixed', c, (http) => (w) => {
+        const roll = Math.random()
+        if (roll < 0.9) return target.checkSession(http, pick(w))
+        if (roll < 0.98) return target.signIn(http, users[Math.floor(Math.random() * users.length)] as BenchUser)
+        return target.signUpOutcome(http, nextEmail(), BENCH_PASSWORD)
+      })
+    }
+
+    let storm: StormResult | null = null
+    if (wants('storm')) {
+      if (profileDir) await server.ask({ type: 'profile:start' }, 'profile:started')
+      storm = await runStorm(target, server.origin, server.pid, settings, pick, users)
+      if (profileDir) await server.ask({ type: 'profile:stop', name: `${target.name}-storm` }, 'profile:stopped')
+    }
+    if (storm) {
+      log(
+        `  ${target.name} storm: session p99 ${storm.session.latency.p99.toFixed(1)} ms at ${storm.session.rate.toFixed(0)}/s beside ${storm.signIn.rate.toFixed(1)} sign-ins/s`,
+      )
+    }
+
+    const replay = await replayProbe(target, seed, probeUser)
+    log(`  ${target.name} replay probe: first ${replay.firstAccepted ? 'accepted' : 'refused'}, replay ${replay.replayAccepted ? 'ACCEPTED' : 'refused'}`)
+    const seconds = (performance.now() - seedStarted) / 1000
+    return {
+      name: target.name,
+      version: target.version,
+      database: database.kind,
+      rows,
+      storm,
+      replay,
+      seeding: { users: users.length, mfaUsers: mfaUsers.length + 1, seconds: Number(seconds.toFixed(1)) },
+    }
+  } finally {
+    await seed.close()
+    await server.stop()
+    await database.drop()
+  }
+}
+
+async function seedUsers(target: Target, http: Http, count: number, nextEmail: () => string): Promise<BenchUser[]> {
+  const users: BenchUser[] = new Array(count)
+  await eachLimit(users, SEED_CONCURRENCY, async (_, index) => {
+    users[index] = await target.signUp(http, nextEmail(), BENCH_PASSWORD)
+  })
+  return users
+}
+
+/** Session checks while a sign-in storm runs beside them: does password hashing stall the event loop? */
+async function runStorm(
+  target: Target,
+  origin: string,
+  pid: number,
+  settings: BenchSettings,
+  pick: (worker: number) => BenchUser,
+  users: BenchUser[],
+): Promise<StormResult> {
+  const connections = settings.stormConnections
+  const sessionHttp = openHttp(origin, connections)
+  const signInHttp = openHttp(origin, connections)
+  const watch = watchProcess(pid)
+  const common = { connections, durationMs: settings.durationMs, warmupMs: settings.warmupMs }
+  const [session, signIn] = await Promise.all([
+    runClosedLoop({ ...common, op: (w) => target.checkSession(sessionHttp, pick(w)) }),
+    runClosedLoop({ ...common, op: (w) => target.signIn(signInHttp, users[(w + 1) % users.length] as BenchUser) }),
+  ])
+  const server = watch.stop()
+  await Promise.all([sessionHttp.close(), signInHttp.close()])
+  return { connections: { session: connections, signIn: connections }, session, signIn, server }
+}
+
+async function replayProbe(target: Target, http: Http, user: BenchUser): Promise<TargetReport['replay']> {
+  const code = freshCode(user)
+  if (!code) throw new Error('no fresh TOTP step for the replay probe')
+  const first = await target.mfaSignIn(http, user, code)
+  const second = await target.mfaSignIn(http, user, code)
+  return { firstAccepted: first.ok, replayAccepted: second.ok }
+}

@@ -1,0 +1,72 @@
+import { totpCodeAt } from '../../src/features/totp/index.js'
+import type { ServerProcess } from './child.js'
+import type { Http, Outcome } from './load.js'
+
+/** A seeded account and what the bench knows of it. */
+export interface BenchUser {
+  email: string
+  password: string
+  /** A Cookie header value carrying a live session. */
+  cookie: string
+  totpSecret?: Uint8Array
+  /** The last TOTP time step this user spent: a code is never used twice (no replay). */
+  lastStep?: number
+}
+
+export interface StartOptions {
+  /** `sqlite:/tmp/...` or `postgres://...` (already pointing at a fresh schema). */
+  databaseUrl: string
+  port: number
+  secret: string
+  /** Where the server writes a CPU profile of each measured window, if it can. */
+  profileDir?: string
+}
+
+/** One server implementation, driven through its own HTTP API. */
+export interface Target {
+  name: string
+  version: string
+  /** True when the server answers the bench's profiling messages (see --profile). */
+  profiles: boolean
+  start(options: StartOptions): Promise<ServerProcess>
+  /** Creates an account and returns it with a session cookie; throws when the server refuses. */
+  signUp(http: Http, email: string, password: string): Promise<BenchUser>
+  /** The session check every protected request of an app makes. */
+  checkSession(http: Http, user: BenchUser): Promise<Outcome>
+  /** Password sign-in of a user without a second factor; ok only with a session in the answer. */
+  signIn(http: Http, user: BenchUser): Promise<Outcome>
+  /** Account creation, measured (a fresh email each time). */
+  signUpOutcome(http: Http, email: string, password: string): Promise<Outcome>
+  /** Turns TOTP on for a seeded user, confirming it with a code as an app would. */
+  enrolTotp(http: Http, user: BenchUser): Promise<void>
+  /** Password, then the TOTP code: ok only when a full (second-factor) session comes back. */
+  mfaSignIn(http: Http, user: BenchUser, code: string): Promise<Outcome>
+}
+
+export const TOTP_PERIOD_SECONDS = 30
+
+export function currentStep(): number {
+  return Math.floor(Date.now() / 1000 / TOTP_PERIOD_SECONDS)
+}
+
+/**
+ * The code of the earliest step this user has not spent that a server still accepts (the current
+ * one or, right after enrolment in the same step, the next): a code is never reused.
+ */
+export function freshCode(user: BenchUser): string | null {
+  if (!user.totpSecret) return null
+  const now = currentStep()
+  const last = user.lastStep ?? Number.NEGATIVE_INFINITY
+  const step = now > last ? now : now + 1 > last ? now + 1 : null
+  if (step === null) return null
+  user.lastStep = step
+  return totpCodeAt(user.totpSecret, step * TOTP_PERIOD_SECONDS)
+}
+
+export const BENCH_PASSWORD = 'bench-Passw0rd-correct-horse-staple'
+
+/** Fails the outcome with the status as its reason unless `expected`. */
+export function outcomeOf(kind: string, status: number, expected: number, extraCheck = true): Outcome {
+  if (status === expected && extraCheck) return { kind, ok: true }
+  return { kind, ok: false, reason: status === expected ? `${status} (unexpected body)` : String(status) }
+}
