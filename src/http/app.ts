@@ -1,8 +1,8 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import type { Logger } from '../logger.js'
-import { PortcullisError } from '../errors.js'
 import type { Random } from '../crypto/random.js'
+import { PortcullisError } from '../errors.js'
+import type { Logger } from '../logger.js'
 import { MAX_BODY_BYTES } from './body.js'
 import { clientAddress } from './client-address.js'
 import type { AppEnv } from './env.js'
@@ -28,15 +28,20 @@ export function createApiApp({ kit, logger, random, routes }: AppSetup): Hono<Ap
       ip: clientAddress(c.env?.clientAddress, c.req.header('x-forwarded-for'), kit.options.trustProxy),
       userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
     })
-    await next()
+    // Set before the handler runs, the header rides on the response it builds; set afterwards, Hono
+    // would rebuild that response around a body stream and lose @hono/node-server's fast path.
     c.header('Cache-Control', 'no-store')
+    await next()
+    // A handler that returned a Response object of its own did not take the prepared header.
+    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
   })
-  app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => errorResponse(new PortcullisError('payload_too_large', `The body is larger than ${MAX_BODY_BYTES / 1024} KiB`), c, logger),
-    }),
-  )
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) => errorResponse(new PortcullisError('payload_too_large', `The body is larger than ${MAX_BODY_BYTES / 1024} KiB`), c, logger),
+  })
+  // No GET or HEAD route reads a body, and asking for one (bodyLimit reads `c.req.raw.body`) makes
+  // @hono/node-server build a full fetch Request — streams, AbortSignal — on every session check.
+  app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)))
   app.use(kit.csrf.middleware)
 
   for (const group of routes) app.route('/', group)
