@@ -33,7 +33,10 @@ function wrap(db: Kysely<Database>, dialect: Dialect): Store {
     db,
     dialect,
     async migrate() {
-      const migrator = new Migrator({ db, provider: migrationProvider })
+      // PostgreSQL introspection lists every schema, so Kysely would take another schema's
+      // migration tables for ours; naming the current schema keeps it to the one we migrate.
+      const schema = dialect === 'postgres' ? (await sql<{ name: string }>`select current_schema() as name`.execute(db)).rows[0]?.name : undefined
+      const migrator = new Migrator({ db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) })
       const { error, results } = await migrator.migrateToLatest()
       const failed = results?.find((result) => result.status === 'Error')
       if (error) throw new Error(`Migration ${failed?.migrationName ?? ''} failed`, { cause: error })

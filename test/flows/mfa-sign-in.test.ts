@@ -21,7 +21,7 @@ describe.each(dialects)('$name: sign-in with a second factor', (dialect) => {
   it('gives a correct password only a challenge, never a session', async () => {
     const response = await t.signIn(user.email, user.password)
     expect(response.status).toBe(200)
-    expect(response.body).toEqual({ mfaRequired: true, challenge: expect.any(String), expiresIn: 300, methods: ['totp', 'recovery_code'] })
+    expect(response.body).toEqual({ mfaRequired: true, challenge: expect.any(String), expiresIn: 300, methods: ['totp', 'recovery_code', 'email_otp'] })
     expect(response.body.token).toBeUndefined()
     expect(response.headers.get('set-cookie')).toBeNull()
   })
@@ -93,7 +93,8 @@ describe.each(dialects)('$name: sign-in with a second factor', (dialect) => {
     const code = user.code()
     const results = await Promise.all(challenges.map((challenge) => verify(challenge, code)))
     expect(results.filter((response) => response.status === 200)).toHaveLength(1)
-    expect(results.filter((response) => response.status === 400)).toHaveLength(19)
+    // The losers were refused as replays, or — their tries being in flight at once — by the code budget.
+    expect(results.filter((response) => response.status === 400 || response.status === 429)).toHaveLength(19)
   })
 
   it('completes a challenge only once', async () => {
@@ -132,6 +133,25 @@ describe.each(dialects)('$name: sign-in with a second factor', (dialect) => {
     expect(status.body).toMatchObject({ state: 'locked', attemptsRemaining: 0 })
     const right = await verify(challenge, user.code())
     expect(right.body.error.code).toBe('challenge_invalid')
+  })
+
+  it('compares at most five codes of a concurrent burst against one challenge', async () => {
+    const challenge = await challengeFor(t, user)
+    const right = user.code()
+    const guesses = Array.from({ length: 30 }, (_, index) => String((Number(right) + 1 + index) % 1_000_000).padStart(6, '0'))
+    const results = await Promise.all(guesses.map((code) => verify(challenge, code)))
+    const compared = results.filter((response) => response.body.error?.code === 'invalid_code')
+    expect(compared.length).toBe(5)
+    expect(results.every((response) => ['invalid_code', 'challenge_invalid', 'too_many_requests'].includes(response.body.error?.code))).toBe(true)
+    expect((await verify(challenge, right)).body.error.code).toBe('challenge_invalid')
+  })
+
+  it('compares at most ten codes of a burst across challenges: the code budget is taken before comparing', async () => {
+    const challenges = await Promise.all(Array.from({ length: 6 }, () => challengeFor(t, user)))
+    const wrong = user.code() === '123456' ? '654321' : '123456'
+    const results = await Promise.all(challenges.flatMap((challenge) => Array.from({ length: 5 }, () => verify(challenge, wrong))))
+    expect(results.filter((response) => response.body.error?.code === 'invalid_code').length).toBe(10)
+    expect(results.filter((response) => response.status === 429).length).toBe(20)
   })
 
   it('spends a per-account code budget across challenges: the 11th code is refused even when right', async () => {

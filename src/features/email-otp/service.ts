@@ -93,20 +93,19 @@ export function createEmailOtpService(deps: EmailOtpDeps) {
 
   /**
    * Passwordless sign-in: the user whose code this is.
-   * @throws invalid_code, too_many_requests (5 wrong tries per email per 10 minutes, however many codes were sent)
+   * @throws invalid_code, too_many_requests (5 tries per email per 10 minutes, however many codes were sent)
    */
   async function verify(rawEmail: string, code: string): Promise<{ userId: string }> {
     const email = normalizeEmail(rawEmail)
-    const failuresKey = `otp-wrong:email:${email}`
-    await deps.lockout.assertUnder(failuresKey, OTP_WRONG_PER_WINDOW, WINDOW_SECONDS)
+    // A try is counted, in one atomic write, before its code is compared: counting only after a
+    // wrong answer let every request of a concurrent burst be compared. A right code spends a try
+    // too (at most three do per window: one per sent code).
+    await deps.lockout.consume(`otp-tries:email:${email}`, OTP_WRONG_PER_WINDOW, WINDOW_SECONDS)
     const user = await findUserByEmail(deps.store, email)
-    if (user) await deps.lockout.assertCodesAllowed(user.id)
+    if (user) await deps.lockout.takeCodeTry(user.id)
     const row = await check('email_otp', email, code)
-    if (!row || !row.user_id) {
-      await deps.lockout.count(failuresKey, WINDOW_SECONDS)
-      if (user) await deps.lockout.recordCodeFailure(user.id)
-      throw new PortcullisError('invalid_code', 'The code is wrong, expired or already used')
-    }
+    if (!row?.user_id) throw new PortcullisError('invalid_code', 'The code is wrong, expired or already used')
+    await deps.lockout.returnCodeTry(row.user_id)
     // The code reached the mailbox and came back: the address is proven.
     await markEmailVerified(deps.store, row.user_id, now())
     return { userId: row.user_id }

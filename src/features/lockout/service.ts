@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.js'
 import { PortcullisError } from '../../errors.js'
 import type { Store } from '../../store/store.js'
-import { deleteCounters, incrementCounter, readCounter, readLocks } from './store.js'
+import { decrementCounter, deleteCounters, incrementCounter, readCounter, readLocks } from './store.js'
 
 export interface LockoutDeps {
   store: Store
@@ -52,15 +52,27 @@ export function createLockoutService(deps: LockoutDeps) {
     await deleteCounters(deps.store, [passwordEmailKey(email)])
   }
 
-  /** @throws too_many_requests once the user's second-factor budget is spent, right code or not. */
-  async function assertCodesAllowed(userId: string): Promise<void> {
-    await throwIfLocked([codeUserKey(userId)], 'Too many wrong codes; try again later')
+  /**
+   * Takes one try from the user's second-factor budget before a code is compared, in one atomic
+   * write: checking first and counting after a wrong answer would let a concurrent burst compare
+   * every code it carries. `lastTry` is true when a wrong answer to this try spends the budget.
+   * @throws too_many_requests once the budget is spent, for right and wrong codes alike
+   */
+  async function takeCodeTry(userId: string): Promise<{ lastTry: boolean; windowEndsAt: Date }> {
+    const current = now()
+    const state = await incrementCounter(deps.store, codeUserKey(userId), current, windowMs, 0, 0)
+    const windowEndsAt = new Date(state.windowStartedAt + windowMs)
+    if (state.count > codeThreshold) {
+      throw new PortcullisError('too_many_requests', 'Too many wrong codes; try again later', {
+        retryAfterSeconds: Math.max(1, Math.ceil((windowEndsAt.getTime() - current) / 1000)),
+      })
+    }
+    return { lastTry: state.count === codeThreshold, windowEndsAt }
   }
 
-  /** Counts a wrong second-factor or email code against the user's budget; returns when the lock it set ends, or null. */
-  async function recordCodeFailure(userId: string): Promise<Date | null> {
-    const state = await incrementCounter(deps.store, codeUserKey(userId), now(), windowMs, codeThreshold, windowMs)
-    return state.count === codeThreshold ? new Date(now() + windowMs) : null
+  /** A right code gives its try back: only wrong codes spend the budget. */
+  async function returnCodeTry(userId: string): Promise<void> {
+    await decrementCounter(deps.store, codeUserKey(userId))
   }
 
   /**
@@ -108,8 +120,8 @@ export function createLockoutService(deps: LockoutDeps) {
     assertPasswordAllowed,
     recordPasswordFailure,
     resetPasswordFailures,
-    assertCodesAllowed,
-    recordCodeFailure,
+    takeCodeTry,
+    returnCodeTry,
     consume,
     count,
     assertUnder,

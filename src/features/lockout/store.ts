@@ -51,3 +51,13 @@ export async function readCounter(store: Store, key: string): Promise<CounterSta
   const row = await store.db.selectFrom('rate_limits').select(['count', 'window_started_at']).where('key', '=', key).executeTakeFirst()
   return row ? { count: Number(row.count), windowStartedAt: Number(row.window_started_at) } : undefined
 }
+
+/** Gives one counted event back (never below zero). */
+export async function decrementCounter(store: Store, key: string): Promise<void> {
+  await store.db
+    .updateTable('rate_limits')
+    .set((eb) => ({ count: eb('count', '-', 1) }))
+    .where('key', '=', key)
+    .where('count', '>', 0)
+    .execute()
+}

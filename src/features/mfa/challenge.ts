@@ -109,27 +109,30 @@ export function createChallengeService(deps: ChallengeDeps) {
     const row = await loadPending(token)
     const userId = row.user_id
     const firstFactor = row.first_factor as FirstFactor
-    await deps.lockout.assertCodesAllowed(userId)
     const factor = deps.factors.find((candidate) => candidate.method === method)
     if (!factor || !(await methodsFor(userId, firstFactor)).includes(method)) {
       throw new PortcullisError('invalid_request', `This challenge cannot be completed with ${method}`, { details: [{ field: 'method', message: 'not offered' }] })
     }
+    // Both budgets are spent before the code is compared, so a burst of requests compares no
+    // more codes than they allow; a right code gives its try back.
+    const budget = await deps.lockout.takeCodeTry(userId)
+    const attempts = await queries.takeAttempt(deps.store, row.id, MAX_CHALLENGE_ATTEMPTS, now())
+    if (attempts === null) {
+      await deps.lockout.returnCodeTry(userId)
+      throw invalid()
+    }
     const result = await factor.verify(userId, code, row.id)
     if (!result.ok) {
-      await recordFailure(row, method, context, result.reason)
+      if (attempts >= MAX_CHALLENGE_ATTEMPTS) await queries.lockChallenge(deps.store, row.id)
+      await deps.audit.record('mfa_challenge_failed', userId, context, { method, reason: result.reason ?? 'wrong_code', attempts })
+      if (budget.lastTry) await deps.audit.record('account_locked', userId, context, { reason: 'code_failures', until: budget.windowEndsAt.toISOString() })
       throw new PortcullisError('invalid_code', 'The code is not valid', result.reason ? { details: [{ reason: result.reason }] } : {})
     }
+    await deps.lockout.returnCodeTry(userId)
     if (!(await queries.completeChallenge(deps.store, row.id, now()))) throw invalid()
     if (method === 'recovery_code') await deps.audit.record('recovery_code_used', userId, context)
     await deps.audit.record('mfa_challenge_completed', userId, context, { method })
     return { userId, firstFactor }
-  }
-
-  async function recordFailure(row: MfaChallengeRow, method: MfaMethod, context: RequestContext, reason?: string): Promise<void> {
-    const attempts = await queries.recordWrongAttempt(deps.store, row.id, MAX_CHALLENGE_ATTEMPTS, now())
-    const budgetLocked = await deps.lockout.recordCodeFailure(row.user_id)
-    await deps.audit.record('mfa_challenge_failed', row.user_id, context, { method, reason: reason ?? 'wrong_code', attempts: attempts ?? MAX_CHALLENGE_ATTEMPTS })
-    if (budgetLocked) await deps.audit.record('account_locked', row.user_id, context, { reason: 'code_failures', until: budgetLocked.toISOString() })
   }
 
   return { issue, verify, status, methodsFor, loadPending }

@@ -42,17 +42,18 @@ export function createStepUp(deps: StepUpDeps) {
     if (!code) {
       throw new PortcullisError('step_up_required', 'Confirm with a current second factor', { details: available.map((method) => ({ method })) })
     }
-    await deps.lockout.assertCodesAllowed(session.userId)
+    // The try is taken from the budget before the code is compared (see lockout.takeCodeTry).
+    const budget = await deps.lockout.takeCodeTry(session.userId)
     const method = codeFactor(code)
     const factor = deps.factors.find((candidate) => candidate.method === method)
     const result = factor && available.includes(method) ? await factor.verify(session.userId, code) : { ok: false as const }
     if (result.ok) {
+      await deps.lockout.returnCodeTry(session.userId)
       if (method === 'recovery_code') await deps.audit.record('recovery_code_used', session.userId, context, { purpose: 'step_up' })
       return
     }
-    const locked = await deps.lockout.recordCodeFailure(session.userId)
     await deps.audit.record('mfa_challenge_failed', session.userId, context, { method, purpose: 'step_up', reason: result.reason ?? 'wrong_code' })
-    if (locked) await deps.audit.record('account_locked', session.userId, context, { reason: 'code_failures', until: locked.toISOString() })
+    if (budget.lastTry) await deps.audit.record('account_locked', session.userId, context, { reason: 'code_failures', until: budget.windowEndsAt.toISOString() })
     throw new PortcullisError('invalid_code', 'The code is not valid', result.reason ? { details: [{ reason: result.reason }] } : {})
   }
 

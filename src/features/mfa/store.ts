@@ -10,20 +10,26 @@ export function findChallenge(store: Store, id: string): Promise<MfaChallengeRow
   return store.db.selectFrom('mfa_challenges').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
-/** Counts a wrong code and locks the challenge at the limit, atomically; returns the attempts so far. */
-export async function recordWrongAttempt(store: Store, id: string, maxAttempts: number, nowMs: number): Promise<number | null> {
+/**
+ * Takes one of a pending challenge's tries before its code is compared, atomically, so a
+ * concurrent burst can compare no more codes than the challenge allows. Null when none is left.
+ */
+export async function takeAttempt(store: Store, id: string, maxAttempts: number, nowMs: number): Promise<number | null> {
   const row = await store.db
     .updateTable('mfa_challenges')
-    .set({
-      attempts: sql<number>`attempts + 1`,
-      status: sql<string>`CASE WHEN attempts + 1 >= ${maxAttempts} THEN 'locked' ELSE status END`,
-    })
+    .set({ attempts: sql<number>`attempts + 1` })
     .where('id', '=', id)
     .where('status', '=', 'pending')
     .where('expires_at', '>', nowMs)
+    .where('attempts', '<', maxAttempts)
     .returning('attempts')
     .executeTakeFirst()
   return row ? Number(row.attempts) : null
+}
+
+/** Locks a challenge whose last try was wrong. */
+export async function lockChallenge(store: Store, id: string): Promise<void> {
+  await store.db.updateTable('mfa_challenges').set({ status: 'locked' }).where('id', '=', id).where('status', '=', 'pending').execute()
 }
 
 /** Completes a pending, unexpired challenge once: of two concurrent completions exactly one wins. */

@@ -58,6 +58,15 @@ export function createTotpService(deps: TotpDeps) {
     return { enrollmentId, secret: encodeSecret(secret), otpauthUri: uri, qrCode: await qrCodeDataUri(uri) }
   }
 
+  /** A pending enrolment shown again (QR code and secret), e.g. after a mistyped confirmation code; null once confirmed or expired. */
+  async function showPending(userId: string, enrollmentId: string, account: string, issuer = deps.options.totpIssuer): Promise<TotpEnrollment | null> {
+    const pending = await queries.findPendingFactor(deps.store, userId, enrollmentId, deps.clock.now().getTime())
+    if (!pending) return null
+    const secret = openSecret(userId, pending.secret_sealed)
+    const uri = otpauthUri(issuer, account, secret)
+    return { enrollmentId, secret: encodeSecret(secret), otpauthUri: uri, qrCode: await qrCodeDataUri(uri) }
+  }
+
   /**
    * Activates a pending enrolment with a code from its secret; that code is spent.
    * @throws invalid_code (wrong code, or no such pending enrolment), conflict (a TOTP factor is already active)
@@ -112,6 +121,7 @@ export function createTotpService(deps: TotpDeps) {
   return {
     factor,
     enroll,
+    showPending,
     confirm,
     verify,
     isEnrolled,
