@@ -13,3 +13,9 @@ export function clientAddress(socketAddress: string | undefined, forwardedFor: s
   const chain = socket ? [...hops, socket] : hops
   return chain[Math.max(0, chain.length - 1 - trustProxy)] ?? socket
 }
+
+/** The socket's remote address; an IPv4 client of a dual-stack socket shows as ::ffff:a.b.c.d, so one address keeps one lockout key. */
+export function socketAddress(incoming: { socket: { remoteAddress?: string | undefined } } | undefined): string | undefined {
+  const address = incoming?.socket.remoteAddress
+  return address?.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address
+}

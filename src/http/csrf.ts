@@ -3,7 +3,7 @@ import type { Keyring } from '../crypto/keys.js'
 import type { Random } from '../crypto/random.js'
 import { safeEqual } from '../crypto/token.js'
 import { PortcullisError } from '../errors.js'
-import { CSRF_COOKIE, type CookieSettings, readCookie, SESSION_COOKIE, writeCookie } from './cookies.js'
+import { type CookieSettings, CSRF_COOKIE, readCookie, SESSION_COOKIE, writeCookie } from './cookies.js'
 import type { AppEnv } from './env.js'
 import { bearerToken, type SessionReader, wantsTokenFlow } from './session.js'
 
@@ -18,6 +18,10 @@ export interface CsrfGuard {
   middleware: MiddlewareHandler<AppEnv>
   /** The token for GET /csrf: bound to the session, or to a nonce cookie before sign-in. */
   issueToken(c: Context<AppEnv>): Promise<string>
+  /** True when `sent` is the token of this request's session or nonce cookie (the web UI's forms carry it as a field). */
+  verifyToken(c: Context<AppEnv>, sent: string | undefined): Promise<boolean>
+  /** True when the browser says the request comes from another site, or its Origin is not an allowed one. */
+  isCrossSite(c: Context): boolean
 }
 
 export function createCsrfGuard(settings: CsrfSettings, keyring: Keyring, random: Random, sessions: SessionReader): CsrfGuard {
@@ -32,10 +36,20 @@ export function createCsrfGuard(settings: CsrfSettings, keyring: Keyring, random
     return tokens
   }
 
-  async function tokenMatches(c: Context<AppEnv>): Promise<boolean> {
-    const sent = c.req.header('x-csrf-token')
+  async function verifyToken(c: Context<AppEnv>, sent: string | undefined): Promise<boolean> {
     if (!sent) return false
     return (await expectedTokens(c)).some((expected) => safeEqual(sent, expected))
+  }
+
+  function isCrossSite(c: Context): boolean {
+    const origin = c.req.header('origin')
+    const fetchSite = c.req.header('sec-fetch-site')
+    if (fetchSite === 'cross-site') return true
+    // A page served with Referrer-Policy: no-referrer (the magic-link and recovery pages, the web UI)
+    // makes the browser send `Origin: null` on its own form posts; Sec-Fetch-Site, which no page can
+    // set, then says the post came from this origin.
+    if (origin === 'null' && fetchSite === 'same-origin') return false
+    return origin !== undefined && !allowed.has(origin)
   }
 
   const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -44,9 +58,8 @@ export function createCsrfGuard(settings: CsrfSettings, keyring: Keyring, random
     const cookieAuthenticated = readCookie(c, settings, SESSION_COOKIE) !== undefined
     // A token-flow request sets no cookie and is answered with nothing a forged form could use.
     const browserFlow = cookieAuthenticated || !wantsTokenFlow(c)
-    const crossSite = c.req.header('sec-fetch-site') === 'cross-site' || (origin !== undefined && !allowed.has(origin))
-    const needsProof = browserFlow && (crossSite || (cookieAuthenticated && origin === undefined))
-    if (needsProof && !(await tokenMatches(c))) {
+    const needsProof = browserFlow && (isCrossSite(c) || (cookieAuthenticated && origin === undefined))
+    if (needsProof && !(await verifyToken(c, c.req.header('x-csrf-token')))) {
       throw new PortcullisError('csrf_failed', 'Cross-site request refused: send a matching Origin or the X-CSRF-Token header')
     }
     return next()
@@ -63,5 +76,5 @@ export function createCsrfGuard(settings: CsrfSettings, keyring: Keyring, random
     return keyring.hmac('csrf', `nonce:${nonce}`)
   }
 
-  return { middleware, issueToken }
+  return { middleware, issueToken, verifyToken, isCrossSite }
 }

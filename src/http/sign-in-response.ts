@@ -40,10 +40,15 @@ export function signInResponse(
     body.token = outcome.issued.token
     if (device) body.trustedDeviceToken = device.token
   } else {
-    writeCookie(c, settings, SESSION_COOKIE, outcome.issued.token, settings.sessionMaxTtlSeconds)
-    if (device) writeCookie(c, settings, TRUSTED_DEVICE_COOKIE, device.token, device.maxAgeSeconds)
+    writeSignInCookies(c, settings, outcome.issued.token, device)
   }
   return c.json(body, status)
+}
+
+/** Sets the session cookie of a browser sign-in, and the trusted-device cookie when one was granted. */
+export function writeSignInCookies(c: Context, settings: SignInResponseSettings, sessionToken: string, device: DeviceGrant | null = null): void {
+  writeCookie(c, settings, SESSION_COOKIE, sessionToken, settings.sessionMaxTtlSeconds)
+  if (device) writeCookie(c, settings, TRUSTED_DEVICE_COOKIE, device.token, device.maxAgeSeconds)
 }
 
 export function sessionJson(session: { id: string; aal: 1 | 2; trustedDevice: boolean; createdAt: Date; expiresAt: Date }) {

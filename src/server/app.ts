@@ -1,17 +1,19 @@
-import type { IncomingMessage } from 'node:http'
 import type { HttpBindings } from '@hono/node-server'
 import { type Context, Hono } from 'hono'
 import type { Auth } from '../create-auth.js'
+import { socketAddress } from '../http/client-address.js'
+import { createUiApp } from '../ui/routes.js'
+import type { UiSettings } from './server-env.js'
 
 export type ServerEnv = { Bindings: HttpBindings }
 
 const NO_STORE = { 'Cache-Control': 'no-store' }
 
 /**
- * The root app of the standalone server: operations endpoints, the API under its base path, and a
- * landing page. Pages of the web UI are added to this app beside the API mount.
+ * The root app of the standalone server: operations endpoints, the API under its base path, and
+ * the web UI for every other path (or a plain landing text with UI_ENABLED=false).
  */
-export function createServerApp(auth: Auth): Hono<ServerEnv> {
+export function createServerApp(auth: Auth, ui: UiSettings = { enabled: true }): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>()
   const base = auth.options.basePath
 
@@ -27,9 +29,15 @@ export function createServerApp(auth: Auth): Hono<ServerEnv> {
   if (base) app.all(base, forward)
   app.all(`${base}/*`, forward)
 
-  app.get('/', (c) =>
-    c.text(`Portcullis is running.\n\nHTTP API: ${base || '/'}\nHealth: /healthz, /readyz\n`, 200, { ...NO_STORE, 'X-Content-Type-Options': 'nosniff' }),
-  )
+  if (ui.enabled) {
+    // The UI has its own middleware (headers, CSRF of its forms), so it gets only the paths the API does not own.
+    const pages = createUiApp(auth, { productName: ui.productName, accentColor: ui.accentColor })
+    app.all('*', (c) => pages.fetch(c.req.raw, c.env))
+  } else {
+    app.get('/', (c) =>
+      c.text(`Portcullis is running.\n\nHTTP API: ${base || '/'}\nHealth: /healthz, /readyz\n`, 200, { ...NO_STORE, 'X-Content-Type-Options': 'nosniff' }),
+    )
+  }
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: 'No such route' } }, 404, NO_STORE))
   app.onError((error, c) => {
@@ -37,10 +45,4 @@ export function createServerApp(auth: Auth): Hono<ServerEnv> {
     return c.json({ error: { code: 'internal_error', message: 'Something went wrong; the error was logged' } }, 500, NO_STORE)
   })
   return app
-}
-
-// An IPv4 client of a dual-stack socket shows as ::ffff:a.b.c.d; one address, one lockout key.
-function socketAddress(incoming: IncomingMessage | undefined): string | undefined {
-  const address = incoming?.socket.remoteAddress
-  return address?.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address
 }

@@ -55,7 +55,7 @@ async function listen(auth: Auth, settings: ServerSettings, logger: Logger): Pro
         'and read TOTP secrets with it. Set PORTCULLIS_SECRET to at least 32 random bytes before real users sign up.',
     )
   }
-  const app = createServerApp(auth)
+  const app = createServerApp(auth, settings.ui)
   const server = createAdaptorServer({ fetch: app.fetch }) as Server
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {

@@ -10,10 +10,20 @@ export interface ServerSettings {
   autoMigrate: boolean
   /** How long in-flight requests may take to finish once shutdown starts. */
   shutdownGraceMs: number
+  ui: UiSettings
+}
+
+/** The web UI served beside the API. */
+export interface UiSettings {
+  enabled: boolean
+  /** The name in titles and headings; unset means TOTP_ISSUER. */
+  productName?: string
+  /** A CSS hex colour (#rgb or #rrggbb) for buttons and links; unset keeps the built-in one. */
+  accentColor?: string
 }
 
 /**
- * Reads PORT, HOST and PORTCULLIS_AUTO_MIGRATE.
+ * Reads PORT, HOST, PORTCULLIS_AUTO_MIGRATE and the web UI's UI_ENABLED, UI_PRODUCT_NAME, UI_ACCENT_COLOR.
  * @throws ConfigError listing every unreadable value.
  */
 export function readServerEnv(env: Env = process.env): ServerSettings {
@@ -25,11 +35,21 @@ export function readServerEnv(env: Env = process.env): ServerSettings {
   if (!['true', 'false', '1', '0'].includes(migrateText)) {
     issues.push({ path: 'PORTCULLIS_AUTO_MIGRATE', message: `"${migrateText}" is not true or false` })
   }
+  const uiText = env.UI_ENABLED?.trim().toLowerCase() || 'true'
+  if (!['true', 'false', '1', '0'].includes(uiText)) issues.push({ path: 'UI_ENABLED', message: `"${uiText}" is not true or false` })
+  const productName = env.UI_PRODUCT_NAME?.trim() || undefined
+  if (productName && productName.length > 64) issues.push({ path: 'UI_PRODUCT_NAME', message: 'must be at most 64 characters' })
+  const accentColor = env.UI_ACCENT_COLOR?.trim() || undefined
+  // Checked strictly: the value is written into the stylesheet.
+  if (accentColor && !/^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i.test(accentColor)) {
+    issues.push({ path: 'UI_ACCENT_COLOR', message: `"${accentColor}" is not a CSS hex colour such as #1d4ed8` })
+  }
   if (issues.length > 0) throw new ConfigError(issues)
   return {
     port,
     host: env.HOST?.trim() || '127.0.0.1',
     autoMigrate: migrateText === 'true' || migrateText === '1',
     shutdownGraceMs: 10_000,
+    ui: { enabled: uiText === 'true' || uiText === '1', ...(productName ? { productName } : {}), ...(accentColor ? { accentColor } : {}) },
   }
 }

@@ -133,12 +133,17 @@ export function createMfaService(deps: MfaDeps) {
     }
   }
 
-  /** Removes every factor, recovery code and trusted device and ends every session: the admin reset. */
-  async function resetUser(userId: string, context: RequestContext, actor: string): Promise<void> {
+  /** Removes every factor, recovery code and trusted device and ends every session; the caller audits why. */
+  async function removeFactors(userId: string, context: RequestContext, reason: string): Promise<void> {
     await deps.totp.remove(userId)
     await deps.recoveryCodes.remove(userId)
-    await deps.trustedDevices.revokeAll(userId, context, 'admin_reset')
+    await deps.trustedDevices.revokeAll(userId, context, reason)
     await deps.sessions.revokeAll(userId)
+  }
+
+  /** The admin reset: removeFactors, recorded (and told to the user) as done by an operator. */
+  async function resetUser(userId: string, context: RequestContext, actor: string): Promise<void> {
+    await removeFactors(userId, context, 'admin_reset')
     await deps.audit.record('admin_mfa_reset', userId, context, { actor })
   }
 
@@ -156,8 +161,10 @@ export function createMfaService(deps: MfaDeps) {
     disableTotp,
     regenerateRecoveryCodes,
     overview,
+    removeFactors,
     resetUser,
     assertStepUp: deps.stepUp.assertStepUp,
+    hasFreshMfa: deps.stepUp.hasFreshMfa,
     trustedDevices: deps.trustedDevices,
   }
 }

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError } from '../errors.js'
+import { readServerEnv } from './server-env.js'
+
+describe('readServerEnv: the web UI', () => {
+  it('turns the UI on by default, with no name or colour of its own', () => {
+    expect(readServerEnv({}).ui).toEqual({ enabled: true })
+  })
+
+  it('reads UI_ENABLED, UI_PRODUCT_NAME and UI_ACCENT_COLOR', () => {
+    expect(readServerEnv({ UI_ENABLED: 'false' }).ui.enabled).toBe(false)
+    expect(readServerEnv({ UI_PRODUCT_NAME: ' Acme ', UI_ACCENT_COLOR: '#0a7' }).ui).toEqual({ enabled: true, productName: 'Acme', accentColor: '#0a7' })
+  })
+
+  it('refuses an accent colour that is not a hex colour, since it is written into the stylesheet', () => {
+    for (const value of ['red', '#12345', 'url(x)', '#fff;}body{display:none']) {
+      expect(() => readServerEnv({ UI_ACCENT_COLOR: value })).toThrow(ConfigError)
+    }
+    expect(() => readServerEnv({ UI_ENABLED: 'maybe' })).toThrow(/UI_ENABLED/)
+  })
+})
