@@ -31,7 +31,11 @@ ${parts.footer ? html`<p style="font-size:.875rem"><a href="${parts.footer.url}"
   return { to: parts.to, subject: `${parts.product}: ${parts.subject}`, text, html: String(body) }
 }
 
-const minutes = (seconds: number) => `${Math.round(seconds / 60)} minutes`
+// Whole hours read as hours ("24 hours", not "1440 minutes"); the rest in minutes, singular when one.
+function duration(seconds: number): string {
+  const [amount, unit] = seconds >= 3600 && seconds % 3600 === 0 ? [seconds / 3600, 'hour'] : [Math.max(1, Math.round(seconds / 60)), 'minute']
+  return `${amount} ${unit}${amount === 1 ? '' : 's'}`
+}
 
 export function emailCodeMessage(product: string, to: string, code: string, ttlSeconds: number, secondFactor: boolean): MailMessage {
   return compose({
@@ -40,7 +44,7 @@ export function emailCodeMessage(product: string, to: string, code: string, ttlS
     subject: secondFactor ? 'your verification code' : 'your sign-in code',
     lines: [
       secondFactor ? `Use this code to finish signing in to ${product}.` : `Use this code to sign in to ${product}.`,
-      `It expires in ${minutes(ttlSeconds)} and works once. If you did not ask for it, ignore this message; nobody can sign in without the code.`,
+      `It expires in ${duration(ttlSeconds)} and works once. If you did not ask for it, ignore this message; nobody can sign in without the code.`,
     ],
     code,
   })
@@ -51,7 +55,7 @@ export function magicLinkMessage(product: string, to: string, url: string, ttlSe
     product,
     to,
     subject: 'your sign-in link',
-    lines: [`Open the link below to sign in to ${product}. It expires in ${minutes(ttlSeconds)} and works once.`, 'If you did not ask for it, ignore this message.'],
+    lines: [`Open the link below to sign in to ${product}. It expires in ${duration(ttlSeconds)} and works once.`, 'If you did not ask for it, ignore this message.'],
     action: { label: 'Sign in', url },
   })
 }
@@ -61,7 +65,7 @@ export function verifyEmailMessage(product: string, to: string, url: string, ttl
     product,
     to,
     subject: 'confirm your email address',
-    lines: [`Confirm that this address belongs to your ${product} account. The link expires in ${minutes(ttlSeconds)}.`],
+    lines: [`Confirm that this address belongs to your ${product} account. The link expires in ${duration(ttlSeconds)}.`],
     action: { label: 'Confirm email address', url },
   })
 }
@@ -72,7 +76,7 @@ export function passwordResetMessage(product: string, to: string, url: string, t
     to,
     subject: 'reset your password',
     lines: [
-      `Someone asked to reset the password of your ${product} account. The link expires in ${minutes(ttlSeconds)} and works once.`,
+      `Someone asked to reset the password of your ${product} account. The link expires in ${duration(ttlSeconds)} and works once.`,
       'Resetting signs out every device. If you have a second factor, you still need it to sign in. If this was not you, ignore this message.',
     ],
     action: { label: 'Choose a new password', url },

@@ -1,6 +1,7 @@
 import { pino } from 'pino'
 import type { AuthOptions } from '../../src/config/options.js'
 import { type Auth, createAuth } from '../../src/create-auth.js'
+import { openStore, type Store } from '../../src/store/store.js'
 import { createFixedClock, createMemoryMailer, type FixedClock, type MemoryMailer } from '../../src/testing.js'
 import type { DialectCase } from './dialects.js'
 
@@ -31,6 +32,8 @@ export interface TestAuth {
   auth: Auth
   clock: FixedClock
   mailbox: MemoryMailer
+  /** A second connection to the same database, for asserting on state the API does not show. */
+  store: Store
   request(method: string, path: string, init?: RequestInit): Promise<TestResponse>
   /** Signs a new user up in the token flow; returns the user and the session token. */
   signUp(email?: string, password?: string): Promise<{ user: any; token: string; email: string; password: string }>
@@ -41,13 +44,19 @@ export interface TestAuth {
 
 let counter = 0
 
-/** A fresh Portcullis on a fresh database of the given dialect, with a fixed clock and an in-memory mailbox. */
+/**
+ * A fresh Portcullis on a fresh database of the given dialect, with a fixed clock and an in-memory
+ * mailbox — or real SMTP delivery when `options.smtpUrl` is given (the mailbox then stays empty).
+ */
 export async function createTestAuth(dialect: DialectCase, options: AuthOptions = {}): Promise<TestAuth> {
   const database = await dialect.create()
   const clock = createFixedClock(new Date())
   const mailbox = createMemoryMailer()
-  const auth = createAuth({ databaseUrl: database.url, clock, mailer: mailbox, logger: pino({ level: 'silent' }), ...options })
-  await auth.migrate()
+  // With `smtpUrl` the real SMTP mailer delivers (e.g. to test/support/smtp-peer.ts); otherwise the mailbox collects.
+  const mailer = options.smtpUrl ? {} : { mailer: mailbox }
+  const auth = createAuth({ databaseUrl: database.url, clock, ...mailer, logger: pino({ level: 'silent' }), ...options })
+  await database.migrate(() => auth.migrate())
+  const store = openStore(database.url)
 
   async function request(method: string, path: string, init: RequestInit = {}): Promise<TestResponse> {
     const headers: Record<string, string> = { ...init.headers }
@@ -90,10 +99,12 @@ export async function createTestAuth(dialect: DialectCase, options: AuthOptions 
     auth,
     clock,
     mailbox,
+    store,
     request,
     signUp,
     signIn,
     async close() {
+      await store.close()
       await auth.close()
       await database.drop()
     },

@@ -17,7 +17,7 @@ export interface MagicLinkDeps {
   random: Random
   outbox: Outbox
   lockout: LockoutService
-  options: { publicUrl: string; publicOrigin: string; basePath: string; allowedRedirects: string[]; totpIssuer: string }
+  options: { publicUrl: string; publicOrigin: string; basePath: string; allowedRedirects: string[]; totpIssuer: string; requireVerifiedEmailForOtp: boolean }
 }
 
 export const MAGIC_LINK_TTL_SECONDS = 15 * 60
@@ -51,7 +51,8 @@ export function createMagicLinkService(deps: MagicLinkDeps) {
     await deps.lockout.consume(`magic-link:email:${email}`, SENDS_PER_WINDOW, WINDOW_SECONDS)
     if (context.ip) await deps.lockout.consume(`magic-link:ip:${context.ip}`, ADDRESS_SENDS_PER_WINDOW, WINDOW_SECONDS)
     const user = await findUserByEmail(deps.store, email)
-    if (!user) return
+    // The option covers sign-in links as well as codes: both sign in through the mailbox alone.
+    if (!user || (deps.options.requireVerifiedEmailForOtp && user.email_verified_at === null)) return
     const token = deps.random.token()
     await replaceToken(deps.store, {
       id: deps.random.id(),

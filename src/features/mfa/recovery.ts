@@ -98,7 +98,8 @@ export function createMfaRecoveryService(deps: MfaRecoveryDeps) {
     const user = await deps.accounts.authenticate(row.email, password, context)
     if (!(await consumeToken(deps.store, row.id, now()))) throw new PortcullisError('invalid_code', 'The recovery link was already used')
     await voidUserTokens(deps.store, user.id, RECOVERY_PURPOSES, now())
-    await deps.mfa.resetUser(user.id, context, 'email_recovery')
+    // Not resetUser: that is an operator's act, and its audit entry and notice say so.
+    await deps.mfa.removeFactors(user.id, context, 'email_recovery')
     await deps.audit.record('mfa_recovery_completed', user.id, context)
     return deps.mfa.afterFirstFactor(user.id, 'password', context)
   }
