@@ -190,10 +190,15 @@ describe.each(dialects)('$name: self-service recovery of a lost second factor', 
     expect((await complete(completeToken)).status).toBe(200)
   })
 
-  it('accepts the form posts of those pages', async () => {
+  it('answers the form posts of those pages with pages a person can read', async () => {
     const { cancelToken } = await startRecovery()
     const cancelled = await t.request('POST', '/mfa/recovery/cancel', { form: { token: cancelToken }, headers: { origin: ORIGIN } })
-    expect(cancelled.status).toBe(204)
+    expect(cancelled.status).toBe(200)
+    expect(cancelled.headers.get('content-type')).toContain('text/html')
+    expect(cancelled.body).toContain('Recovery cancelled')
+    const again = await t.request('POST', '/mfa/recovery/cancel', { form: { token: cancelToken }, headers: { origin: ORIGIN } })
+    expect(again.status).toBe(400)
+    expect(again.headers.get('content-type')).toContain('text/html')
 
     t.clock.advance(DAY)
     const { completeToken } = await startRecovery()
@@ -202,7 +207,8 @@ describe.each(dialects)('$name: self-service recovery of a lost second factor', 
       form: { token: completeToken, password: user.password },
       headers: { origin: ORIGIN },
     })
-    expect(completed.status).toBe(200)
+    expect(completed.status).toBe(303)
+    expect(completed.headers.get('location')).toBe('/account/security')
     expect(completed.cookies.portcullis_session).toBeTruthy()
   })
 

@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { html } from 'hono/html'
 import { z } from 'zod'
+import { PortcullisError } from '../../errors.js'
 import { parseBody, parseQuery } from '../../http/body.js'
 import type { AppEnv } from '../../http/env.js'
 import type { HttpKit } from '../../http/kit.js'
@@ -11,6 +12,7 @@ import type { MfaRecoveryService } from './recovery.js'
 
 const tokenBody = z.object({ token: z.string().min(1).max(256) })
 const requestBody = z.object({ challenge: z.string().min(1).max(256) })
+const isFormPost = (c: { req: { header(name: string): string | undefined } }) => /application\/x-www-form-urlencoded|multipart\/form-data/.test(c.req.header('content-type') ?? '')
 const completeBody = z.object({ token: z.string().min(1).max(256), password: z.string().min(1).max(4096) })
 
 export function mfaRecoveryRoutes(recovery: MfaRecoveryService, accounts: AccountService, kit: HttpKit) {
@@ -23,16 +25,30 @@ export function mfaRecoveryRoutes(recovery: MfaRecoveryService, accounts: Accoun
     return c.body(null, 202)
   })
 
+  // The mailed links' pages post forms: a person gets a page back, a client JSON or 204.
   app.post('/mfa/recovery/cancel', async (c) => {
     const body = await parseBody(c, tokenBody)
-    await recovery.cancel(body.token, c.get('context'))
-    return c.body(null, 204)
+    try {
+      await recovery.cancel(body.token, c.get('context'))
+    } catch (error) {
+      if (!isFormPost(c) || !(error instanceof PortcullisError)) throw error
+      return simplePage(c, 'Link not valid', html`<p>${error.message}.</p>`, 400)
+    }
+    if (!isFormPost(c)) return c.body(null, 204)
+    return simplePage(c, 'Recovery cancelled', html`<p>Your second factor stays as it is. If you did not ask for recovery, change your password now.</p>`)
   })
 
   app.post('/mfa/recovery/complete', async (c) => {
     const body = await parseBody(c, completeBody)
-    const outcome = await recovery.complete(body.token, body.password, c.get('context'))
-    return signInResponse(c, kit.options, await accounts.getUser(outcome.userId), outcome)
+    let outcome: Awaited<ReturnType<MfaRecoveryService['complete']>>
+    try {
+      outcome = await recovery.complete(body.token, body.password, c.get('context'))
+    } catch (error) {
+      if (!isFormPost(c) || !(error instanceof PortcullisError)) throw error
+      return simplePage(c, 'Recovery not completed', html`<p>${error.message}.</p>`, 400)
+    }
+    const response = signInResponse(c, kit.options, await accounts.getUser(outcome.userId), outcome)
+    return isFormPost(c) ? c.redirect('/account/security', 303) : response
   })
 
   // The mailed links land on pages whose buttons post: a GET alone changes nothing.
