@@ -32,3 +32,29 @@ export async function challengeFor(t: TestAuth, user: EnrolledUser, headers: Rec
   if (!response.body?.mfaRequired) throw new Error(`expected a challenge: ${response.status} ${JSON.stringify(response.body)}`)
   return response.body.challenge
 }
+
+/** A six-digit code that none of the accepted steps around the clock's time produces: wrong for sure. */
+export function wrongCode(t: TestAuth, user: EnrolledUser): string {
+  const now = Math.floor(t.clock.now().getTime() / 1000)
+  const near = new Set([-1, 0, 1].map((step) => totpCodeAt(user.secret, now + step * 30)))
+  let candidate = 123456
+  while (near.has(String(candidate))) candidate++
+  return String(candidate)
+}
+
+/** Moves the clock one TOTP step on and returns that step's code, so it was never spent before. */
+export function freshCode(t: TestAuth, user: EnrolledUser): string {
+  t.clock.advance(30_000)
+  return user.code()
+}
+
+/** Password sign-in completed with a fresh TOTP code in the token flow; returns the answer (token, and trustedDeviceToken when asked). */
+export async function signInWithTotp(t: TestAuth, user: EnrolledUser, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  const challenge = await challengeFor(t, user, headers)
+  const response = await t.request('POST', '/mfa/verify', {
+    body: { challenge, method: 'totp', code: freshCode(t, user), ...extra },
+    headers: { 'x-auth-flow': 'token', ...headers },
+  })
+  if (response.status !== 200) throw new Error(`verify failed: ${response.status} ${JSON.stringify(response.body)}`)
+  return response
+}

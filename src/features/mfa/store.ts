@@ -32,13 +32,17 @@ export async function lockChallenge(store: Store, id: string): Promise<void> {
   await store.db.updateTable('mfa_challenges').set({ status: 'locked' }).where('id', '=', id).where('status', '=', 'pending').execute()
 }
 
-/** Completes a pending, unexpired challenge once: of two concurrent completions exactly one wins. */
+/**
+ * Completes an unexpired challenge once: of two concurrent completions exactly one wins. A
+ * challenge locked meanwhile still completes: this code's try was taken before the last wrong one
+ * locked it, and no try can be taken once it is locked.
+ */
 export async function completeChallenge(store: Store, id: string, nowMs: number): Promise<boolean> {
   const result = await store.db
     .updateTable('mfa_challenges')
     .set({ status: 'completed', completed_at: nowMs })
     .where('id', '=', id)
-    .where('status', '=', 'pending')
+    .where('status', 'in', ['pending', 'locked'])
     .where('expires_at', '>', nowMs)
     .executeTakeFirst()
   return result.numUpdatedRows === 1n
