@@ -2,6 +2,8 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import type { KeyPurpose, Keyring } from './keys.js'
 
 const VERSION = 'v1'
+// Pinned, so a value whose tag was cut short is refused instead of checked against fewer bytes.
+const TAG_BYTES = 16
 
 /**
  * Encrypts with AES-256-GCM under the keyring's current key for `purpose`.
@@ -20,12 +22,14 @@ export function seal(keyring: Keyring, purpose: KeyPurpose, plaintext: Uint8Arra
 
 /** Opens a value made by seal; null when the key is unknown or the value was altered. */
 export function open(keyring: Keyring, purpose: KeyPurpose, sealed: string, context: string): Buffer | null {
-  const [version, keyId, iv, body, tag] = sealed.split('.')
+  const parts = sealed.split('.')
+  if (parts.length !== 5) return null
+  const [version, keyId, iv, body, tag] = parts
   if (version !== VERSION || !keyId || !iv || body === undefined || !tag) return null
   const key = keyring.keyById(purpose, keyId)
   if (!key) return null
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'))
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: TAG_BYTES })
     decipher.setAAD(Buffer.from(context))
     decipher.setAuthTag(Buffer.from(tag, 'base64url'))
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()])

@@ -138,8 +138,27 @@ describe.each(dialects)('$name: password lockout', (dialect) => {
       const events = await t.auth.api.audit.list(user.id)
       expect(events.filter((event) => event.type === 'sign_in_failed')).toHaveLength(5)
       expect(events.filter((event) => event.type === 'account_locked')).toHaveLength(1)
-      expect(events[0]?.type).toBe('account_locked')
+      expect(events[0]).toMatchObject({
+        type: 'account_locked',
+        data: { reason: 'password_failures', until: new Date(t.clock.now().getTime() + LOCK_SECONDS * 1000).toISOString() },
+      })
       expect(JSON.stringify(events)).not.toContain(WRONG)
+    })
+
+    it('emails the owner when the account locks, and nobody for an unknown email', async () => {
+      const { email } = await t.signUp()
+      await failTimes(email, 4)
+      await t.auth.flushMail()
+      expect(t.mailbox.messages.filter((message) => message.to === email && /security notice/.test(message.subject))).toHaveLength(0)
+      await failTimes(email, 1)
+      await t.auth.flushMail()
+      const notices = t.mailbox.messages.filter((message) => message.to === email && /security notice/.test(message.subject))
+      expect(notices).toHaveLength(1)
+      expect(notices[0]?.text).toMatch(/locked/)
+      const before = t.mailbox.messages.length
+      await failTimes('nobody@example.com', 5)
+      await t.auth.flushMail()
+      expect(t.mailbox.messages.slice(before)).toEqual([])
     })
   })
 
@@ -168,9 +187,17 @@ describe.each(dialects)('$name: password lockout', (dialect) => {
     it('ignores X-Forwarded-For without TRUST_PROXY, so a client cannot spread its failures', async () => {
       const { email } = await t.signUp()
       for (let i = 0; i < 20; i++) {
-        await t.request('POST', '/login', { body: { email: `v${i}@example.com`, password: WRONG }, headers: { 'x-forwarded-for': `10.0.0.${i}` }, ip: ATTACKER })
+        await t.request('POST', '/login', {
+          body: { email: `v${i}@example.com`, password: WRONG },
+          headers: { 'x-forwarded-for': `10.0.0.${i}` },
+          ip: ATTACKER,
+        })
       }
-      const locked = await t.request('POST', '/login', { body: { email, password: STRONG_PASSWORD }, headers: { 'x-forwarded-for': '10.9.9.9', 'x-auth-flow': 'token' }, ip: ATTACKER })
+      const locked = await t.request('POST', '/login', {
+        body: { email, password: STRONG_PASSWORD },
+        headers: { 'x-forwarded-for': '10.9.9.9', 'x-auth-flow': 'token' },
+        ip: ATTACKER,
+      })
       expectLocked(locked)
     })
 
@@ -179,11 +206,23 @@ describe.each(dialects)('$name: password lockout', (dialect) => {
         const { email } = await proxied.signUp()
         const PROXY = '10.0.0.1'
         for (let i = 0; i < 20; i++) {
-          await proxied.request('POST', '/login', { body: { email: `v${i}@example.com`, password: WRONG }, headers: { 'x-forwarded-for': ATTACKER }, ip: PROXY })
+          await proxied.request('POST', '/login', {
+            body: { email: `v${i}@example.com`, password: WRONG },
+            headers: { 'x-forwarded-for': ATTACKER },
+            ip: PROXY,
+          })
         }
-        const attacker = await proxied.request('POST', '/login', { body: { email, password: STRONG_PASSWORD }, headers: { 'x-forwarded-for': ATTACKER, 'x-auth-flow': 'token' }, ip: PROXY })
+        const attacker = await proxied.request('POST', '/login', {
+          body: { email, password: STRONG_PASSWORD },
+          headers: { 'x-forwarded-for': ATTACKER, 'x-auth-flow': 'token' },
+          ip: PROXY,
+        })
         expectLocked(attacker)
-        const neighbour = await proxied.request('POST', '/login', { body: { email, password: STRONG_PASSWORD }, headers: { 'x-forwarded-for': NEIGHBOUR, 'x-auth-flow': 'token' }, ip: PROXY })
+        const neighbour = await proxied.request('POST', '/login', {
+          body: { email, password: STRONG_PASSWORD },
+          headers: { 'x-forwarded-for': NEIGHBOUR, 'x-auth-flow': 'token' },
+          ip: PROXY,
+        })
         expect(neighbour.status).toBe(200)
       })
     })
