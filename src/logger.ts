@@ -10,7 +10,20 @@ export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
   return pino({
     level,
     redact: {
-      paths: ['password', 'newPassword', 'currentPassword', 'token', 'code', 'secret', '*.password', '*.token', '*.code', '*.secret', 'headers.authorization', 'headers.cookie'],
+      paths: [
+        'password',
+        'newPassword',
+        'currentPassword',
+        'token',
+        'code',
+        'secret',
+        '*.password',
+        '*.token',
+        '*.code',
+        '*.secret',
+        'headers.authorization',
+        'headers.cookie',
+      ],
       censor: '[redacted]',
     },
   })

@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js'
-import type { MailMessage, Mailer } from './mail/mailer.js'
+import type { Mailer, MailMessage } from './mail/mailer.js'
 
 /** A clock that only moves when told to, for tests of expiry and lockout windows. */
 export interface FixedClock extends Clock {

@@ -26,7 +26,12 @@ export const optionsSchema = z
     otpTtlSeconds: z.number().int().min(30).max(3600).default(300),
     challengeTtlSeconds: z.number().int().min(30).max(3600).default(300),
     lockoutThreshold: z.number().int().min(1).max(1000).default(5),
-    lockoutMinutes: z.number().int().min(1).max(24 * 60).default(15),
+    lockoutMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(15),
     passwordMinLength: z.number().int().min(8).max(64).default(12),
     passwordMaxLength: z.number().int().min(64).max(1024).default(128),
     passwordMinScore: z.number().int().min(0).max(4).default(0),

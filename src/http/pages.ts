@@ -12,7 +12,12 @@ export const PAGE_HEADERS = {
 } as const
 
 /** A minimal self-contained page, for the few API answers a person sees (magic-link landing, its errors). */
-export function simplePage(c: Context, title: string, body: HtmlEscapedString | Promise<HtmlEscapedString>, status: 200 | 400 = 200): Response | Promise<Response> {
+export function simplePage(
+  c: Context,
+  title: string,
+  body: HtmlEscapedString | Promise<HtmlEscapedString>,
+  status: 200 | 400 = 200,
+): Response | Promise<Response> {
   const page = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;line-height:1.5}button{font:inherit;padding:.6rem 1.2rem;cursor:pointer}</style>

@@ -55,7 +55,10 @@ export function magicLinkMessage(product: string, to: string, url: string, ttlSe
     product,
     to,
     subject: 'your sign-in link',
-    lines: [`Open the link below to sign in to ${product}. It expires in ${duration(ttlSeconds)} and works once.`, 'If you did not ask for it, ignore this message.'],
+    lines: [
+      `Open the link below to sign in to ${product}. It expires in ${duration(ttlSeconds)} and works once.`,
+      'If you did not ask for it, ignore this message.',
+    ],
     action: { label: 'Sign in', url },
   })
 }

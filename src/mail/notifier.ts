@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js'
-import { securityNoticeMessage, SECURITY_NOTICES, type SecurityNotice } from './messages.js'
+import { SECURITY_NOTICES, type SecurityNotice, securityNoticeMessage } from './messages.js'
 import type { Outbox } from './outbox.js'
 
 export interface NotifierDeps {

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js'
-import type { MailMessage, Mailer } from './mailer.js'
+import type { Mailer, MailMessage } from './mailer.js'
 
 /** Sends mail without making the HTTP answer wait for it; a failure is logged, never shown to the client. */
 export interface Outbox {

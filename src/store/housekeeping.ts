@@ -11,9 +11,18 @@ const GRACE_MS = 86_400_000
 export async function purgeExpired(store: Store, nowMs: number, sessionIdleMs: number): Promise<number> {
   const db = store.db
   const results = await Promise.all([
-    db.deleteFrom('sessions').where((eb) => eb.or([eb('expires_at', '<=', nowMs), eb('last_seen_at', '<=', nowMs - sessionIdleMs)])).executeTakeFirst(),
-    db.deleteFrom('one_time_tokens').where('expires_at', '<=', nowMs - GRACE_MS).executeTakeFirst(),
-    db.deleteFrom('mfa_challenges').where('expires_at', '<=', nowMs - GRACE_MS).executeTakeFirst(),
+    db
+      .deleteFrom('sessions')
+      .where((eb) => eb.or([eb('expires_at', '<=', nowMs), eb('last_seen_at', '<=', nowMs - sessionIdleMs)]))
+      .executeTakeFirst(),
+    db
+      .deleteFrom('one_time_tokens')
+      .where('expires_at', '<=', nowMs - GRACE_MS)
+      .executeTakeFirst(),
+    db
+      .deleteFrom('mfa_challenges')
+      .where('expires_at', '<=', nowMs - GRACE_MS)
+      .executeTakeFirst(),
     db.deleteFrom('trusted_devices').where('expires_at', '<=', nowMs).executeTakeFirst(),
     db.deleteFrom('totp_factors').where('status', '=', 'pending').where('expires_at', '<=', nowMs).executeTakeFirst(),
     db

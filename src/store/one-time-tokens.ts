@@ -35,7 +35,13 @@ export function findLiveToken(store: Store, purpose: TokenPurpose, tokenHash: st
 }
 
 /** The newest live token of a purpose for an email (or, with `challengeId`, bound to that challenge). */
-export function findNewestLiveToken(store: Store, purpose: TokenPurpose, email: string, nowMs: number, challengeId?: string): Promise<OneTimeTokenRow | undefined> {
+export function findNewestLiveToken(
+  store: Store,
+  purpose: TokenPurpose,
+  email: string,
+  nowMs: number,
+  challengeId?: string,
+): Promise<OneTimeTokenRow | undefined> {
   let query = store.db
     .selectFrom('one_time_tokens')
     .selectAll()
@@ -66,7 +72,13 @@ export async function countWrongGuess(store: Store, id: string, maxAttempts: num
     .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
     .where('id', '=', id)
     .execute()
-  await store.db.updateTable('one_time_tokens').set({ used_at: nowMs }).where('id', '=', id).where('attempts', '>=', maxAttempts).where('used_at', 'is', null).execute()
+  await store.db
+    .updateTable('one_time_tokens')
+    .set({ used_at: nowMs })
+    .where('id', '=', id)
+    .where('attempts', '>=', maxAttempts)
+    .where('used_at', 'is', null)
+    .execute()
 }
 
 /** Voids every live token of some purposes for a user; returns how many. */

@@ -16,7 +16,11 @@ async function cli(args: string[], databaseUrl: string): Promise<{ code: number;
   const command = COMMANDS[args[1] as string] as Command
   let stdout = ''
   let stderr = ''
-  const io = { env: { LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl, PORTCULLIS_SECRET: SECRET }, out: (line: string) => (stdout += `${line}\n`), err: (line: string) => (stderr += `${line}\n`) }
+  const io = {
+    env: { LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl, PORTCULLIS_SECRET: SECRET },
+    out: (line: string) => (stdout += `${line}\n`),
+    err: (line: string) => (stderr += `${line}\n`),
+  }
   const code = await command.run({ values: {}, positionals: args.slice(2), io })
   return { code, stdout, stderr }
 }

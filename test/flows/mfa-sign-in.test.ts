@@ -188,7 +188,9 @@ describe.each(dialects)('$name: sign-in with a second factor', (dialect) => {
     await verify(challenge, code)
     const events = await t.auth.api.audit.list(user.userId)
     const types = events.map((event) => event.type)
-    expect(types).toEqual(expect.arrayContaining(['factor_enrolled', 'recovery_codes_generated', 'mfa_challenge_issued', 'mfa_challenge_completed', 'sign_in_succeeded']))
+    expect(types).toEqual(
+      expect.arrayContaining(['factor_enrolled', 'recovery_codes_generated', 'mfa_challenge_issued', 'mfa_challenge_completed', 'sign_in_succeeded']),
+    )
     expect(JSON.stringify(events)).not.toContain(code)
     expect(JSON.stringify(events)).not.toContain(challenge)
   })

@@ -1,6 +1,6 @@
 import type { Clock } from '../../clock.js'
-import type { Random } from '../../crypto/random.js'
 import { hashPassword } from '../../crypto/password.js'
+import type { Random } from '../../crypto/random.js'
 import { hashToken } from '../../crypto/token.js'
 import { PortcullisError } from '../../errors.js'
 import { passwordResetMessage, verifyEmailMessage } from '../../mail/messages.js'

@@ -38,7 +38,11 @@ export function checkPassword(options: PasswordPolicyOptions, password: string, 
   const email = context.email?.trim().toLowerCase()
   const localPart = email?.split('@')[0] ?? ''
   if (email && (lowered.includes(email) || (localPart.length >= 3 && lowered.includes(localPart)))) failed.push('contains_email')
-  if (options.passwordMinScore > 0 && length <= options.passwordMaxLength && guessScore(normalized, [email, localPart, context.name]) < options.passwordMinScore) {
+  if (
+    options.passwordMinScore > 0 &&
+    length <= options.passwordMaxLength &&
+    guessScore(normalized, [email, localPart, context.name]) < options.passwordMinScore
+  ) {
     failed.push('too_guessable')
   }
   return failed
@@ -59,5 +63,8 @@ function guessScore(password: string, userInputs: Array<string | null | undefine
     zxcvbnOptions.setOptions({ dictionary, graphs: adjacencyGraphs })
     zxcvbnReady = true
   }
-  return zxcvbn(password, userInputs.filter((input): input is string => Boolean(input))).score
+  return zxcvbn(
+    password,
+    userInputs.filter((input): input is string => Boolean(input)),
+  ).score
 }

@@ -25,7 +25,10 @@ describe.each(dialects)('$name: accounts', (dialect) => {
     })
 
     it('returns the token instead of a cookie in the token flow', async () => {
-      const response = await t.request('POST', '/signup', { body: { email: 'bob@example.com', password: STRONG_PASSWORD }, headers: { 'x-auth-strategy': 'bearer' } })
+      const response = await t.request('POST', '/signup', {
+        body: { email: 'bob@example.com', password: STRONG_PASSWORD },
+        headers: { 'x-auth-strategy': 'bearer' },
+      })
       expect(response.status).toBe(201)
       expect(typeof response.body.token).toBe('string')
       expect(response.headers.get('set-cookie')).toBeNull()
@@ -85,7 +88,10 @@ describe.each(dialects)('$name: accounts', (dialect) => {
 
     it('refuses a wrong current password and keeps the old one', async () => {
       const { email, token } = await t.signUp()
-      const response = await t.request('POST', '/password/change', { token, body: { currentPassword: 'wrong wrong wrong', newPassword: 'another good passphrase' } })
+      const response = await t.request('POST', '/password/change', {
+        token,
+        body: { currentPassword: 'wrong wrong wrong', newPassword: 'another good passphrase' },
+      })
       expect(response.status).toBe(401)
       expect(response.body.error.code).toBe('invalid_credentials')
       expect((await t.signIn(email)).status).toBe(200)

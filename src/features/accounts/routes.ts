@@ -3,9 +3,9 @@ import { parseBody } from '../../http/body.js'
 import type { AppEnv } from '../../http/env.js'
 import type { HttpKit } from '../../http/kit.js'
 import { signInResponse, trustedDeviceToken } from '../../http/sign-in-response.js'
-import type { AccountService } from './service.js'
 import type { EmailLinkService } from './email-links.js'
 import { changePasswordBody, forgotPasswordBody, resetPasswordBody, signInBody, signUpBody, verifyEmailBody } from './schema.js'
+import type { AccountService } from './service.js'
 
 export function accountRoutes(accounts: AccountService, emailLinks: EmailLinkService, kit: HttpKit) {
   const app = new Hono<AppEnv>()

@@ -1,6 +1,10 @@
 import { z } from 'zod'
 
-const email = z.string().trim().max(254).pipe(z.email({ message: 'must be an email address' }))
+const email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ message: 'must be an email address' }))
 // Long enough for any policy, bounded so a huge string is refused before it reaches argon2.
 const password = z.string().min(1, 'is required').max(4096)
 

@@ -43,6 +43,14 @@ export function toUser(row: UserRow, mfaEnabled: boolean): User {
   }
 }
 
+// An unknown email (or an account without a password) is checked against a dummy hash, so it
+// costs the time of a real check and no one can tell the two apart.
+async function passwordMatches(user: UserRow | undefined, password: string): Promise<boolean> {
+  if (user?.password_hash) return verifyPassword(user.password_hash, password)
+  await verifyDummyPassword(password)
+  return false
+}
+
 export function createAccountService(deps: AccountDeps) {
   /** @throws weak_password with every failed rule in details. */
   function assertAcceptable(password: string, email: string, name?: string | null): void {
@@ -90,7 +98,7 @@ export function createAccountService(deps: AccountDeps) {
     await deps.lockout.assertPasswordAllowed(email, context.ip)
     const user = await queries.findUserByEmail(deps.store, email)
     const normalized = normalizePassword(password)
-    const valid = user?.password_hash ? await verifyPassword(user.password_hash, normalized) : (await verifyDummyPassword(normalized), false)
+    const valid = await passwordMatches(user, normalized)
     if (!user || !valid) {
       const lockedUntil = await deps.lockout.recordPasswordFailure(email, context.ip)
       if (user) {
@@ -107,7 +115,12 @@ export function createAccountService(deps: AccountDeps) {
   }
 
   /** Password sign-in: a session, or an MFA challenge when the user has a second factor and this is no trusted device. */
-  async function signIn(email: string, password: string, context: RequestContext, trustedDeviceToken: string | null = null): Promise<{ user: User; outcome: SignInOutcome }> {
+  async function signIn(
+    email: string,
+    password: string,
+    context: RequestContext,
+    trustedDeviceToken: string | null = null,
+  ): Promise<{ user: User; outcome: SignInOutcome }> {
     const row = await authenticate(email, password, context)
     const outcome = await deps.mfa.afterFirstFactor(row.id, 'password', context, trustedDeviceToken)
     return { user: toUser(row, outcome.kind === 'challenge' || (await deps.mfa.isEnabled(row.id))), outcome }
@@ -118,7 +131,11 @@ export function createAccountService(deps: AccountDeps) {
    * with a second factor also steps up (a code, or MFA completed in the last ten minutes).
    * @throws invalid_credentials (wrong current password), weak_password, step_up_required, invalid_code, too_many_requests
    */
-  async function changePassword(session: Session, input: { currentPassword: string; newPassword: string; code?: string | undefined }, context: RequestContext): Promise<void> {
+  async function changePassword(
+    session: Session,
+    input: { currentPassword: string; newPassword: string; code?: string | undefined },
+    context: RequestContext,
+  ): Promise<void> {
     const row = await queries.findUserById(deps.store, session.userId)
     if (!row) throw new PortcullisError('unauthorized', 'Not signed in')
     await authenticate(row.email, input.currentPassword, context)

@@ -11,7 +11,11 @@ export function findUserById(store: Store, id: string): Promise<UserRow | undefi
 
 /** Inserts a user unless the email is taken; returns false on a taken email (no race: the unique index decides). */
 export async function insertUser(store: Store, row: UserRow): Promise<boolean> {
-  const result = await store.db.insertInto('users').values(row).onConflict((oc) => oc.column('email').doNothing()).executeTakeFirst()
+  const result = await store.db
+    .insertInto('users')
+    .values(row)
+    .onConflict((oc) => oc.column('email').doNothing())
+    .executeTakeFirst()
   return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1
 }
 
@@ -20,5 +24,10 @@ export async function updatePasswordHash(store: Store, userId: string, passwordH
 }
 
 export async function markEmailVerified(store: Store, userId: string, nowMs: number): Promise<void> {
-  await store.db.updateTable('users').set({ email_verified_at: nowMs, updated_at: nowMs }).where('id', '=', userId).where('email_verified_at', 'is', null).execute()
+  await store.db
+    .updateTable('users')
+    .set({ email_verified_at: nowMs, updated_at: nowMs })
+    .where('id', '=', userId)
+    .where('email_verified_at', 'is', null)
+    .execute()
 }

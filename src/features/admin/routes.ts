@@ -1,5 +1,5 @@
-import { Hono } from 'hono'
 import type { MiddlewareHandler } from 'hono'
+import { Hono } from 'hono'
 import { safeEqual } from '../../crypto/token.js'
 import { PortcullisError } from '../../errors.js'
 import type { AppEnv } from '../../http/env.js'

@@ -17,7 +17,10 @@ export async function appendAuditRow(store: Store, row: NewAuditRow, chainHash: 
       .executeTakeFirstOrThrow()
     const seq = Number(head.seq)
     const hash = chainHash(seq, head.hash)
-    await trx.insertInto('audit_events').values({ ...row, seq, prev_hash: head.hash, hash }).execute()
+    await trx
+      .insertInto('audit_events')
+      .values({ ...row, seq, prev_hash: head.hash, hash })
+      .execute()
     await trx.updateTable('audit_head').set({ hash }).where('id', '=', 1).execute()
   })
 }

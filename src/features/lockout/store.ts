@@ -11,14 +11,7 @@ export interface CounterState {
  * the same statement when the count reaches `lockAt` (never, for 0); processes sharing a
  * database share the counter.
  */
-export async function incrementCounter(
-  store: Store,
-  key: string,
-  nowMs: number,
-  windowMs: number,
-  lockAt: number,
-  lockMs: number,
-): Promise<CounterState> {
+export async function incrementCounter(store: Store, key: string, nowMs: number, windowMs: number, lockAt: number, lockMs: number): Promise<CounterState> {
   const windowStart = nowMs - windowMs
   const fresh = sql<boolean>`rate_limits.window_started_at <= ${windowStart}`
   const nextCount = sql<number>`CASE WHEN ${fresh} THEN 1 ELSE rate_limits.count + 1 END`

@@ -4,7 +4,7 @@
  */
 export function safeRedirect(value: string, publicOrigin: string, allowedOrigins: readonly string[]): string | null {
   // "//evil.example" and "/\evil.example" are protocol-relative to browsers, not paths.
-  if (value.startsWith('/')) return /^\/(?![/\\])/.test(value) && !/[\u0000-\u001f]/.test(value) ? value : null
+  if (value.startsWith('/')) return /^\/(?![/\\])/.test(value) && !/\p{Cc}/u.test(value) ? value : null
   let url: URL
   try {
     url = new URL(value)

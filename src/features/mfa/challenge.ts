@@ -111,7 +111,9 @@ export function createChallengeService(deps: ChallengeDeps) {
     const firstFactor = row.first_factor as FirstFactor
     const factor = deps.factors.find((candidate) => candidate.method === method)
     if (!factor || !(await methodsFor(userId, firstFactor)).includes(method)) {
-      throw new PortcullisError('invalid_request', `This challenge cannot be completed with ${method}`, { details: [{ field: 'method', message: 'not offered' }] })
+      throw new PortcullisError('invalid_request', `This challenge cannot be completed with ${method}`, {
+        details: [{ field: 'method', message: 'not offered' }],
+      })
     }
     // Both budgets are spent before the code is compared, so a burst of requests compares no
     // more codes than they allow; a right code gives its try back.

@@ -12,7 +12,8 @@ import type { MfaRecoveryService } from './recovery.js'
 
 const tokenBody = z.object({ token: z.string().min(1).max(256) })
 const requestBody = z.object({ challenge: z.string().min(1).max(256) })
-const isFormPost = (c: { req: { header(name: string): string | undefined } }) => /application\/x-www-form-urlencoded|multipart\/form-data/.test(c.req.header('content-type') ?? '')
+const isFormPost = (c: { req: { header(name: string): string | undefined } }) =>
+  /application\/x-www-form-urlencoded|multipart\/form-data/.test(c.req.header('content-type') ?? '')
 const completeBody = z.object({ token: z.string().min(1).max(256), password: z.string().min(1).max(4096) })
 
 export function mfaRecoveryRoutes(recovery: MfaRecoveryService, accounts: AccountService, kit: HttpKit) {

@@ -71,7 +71,13 @@ export function createMfaRecoveryService(deps: MfaRecoveryDeps) {
     const completeToken = await mint('mfa_recovery', user.id, user.email, availableAt)
     const cancelToken = await mint('mfa_recovery_cancel', user.id, user.email, availableAt)
     deps.outbox.send(
-      mfaRecoveryMessage(deps.options.totpIssuer, user.email, link('/mfa/recovery/complete', completeToken), link('/mfa/recovery/cancel', cancelToken), new Date(availableAt)),
+      mfaRecoveryMessage(
+        deps.options.totpIssuer,
+        user.email,
+        link('/mfa/recovery/complete', completeToken),
+        link('/mfa/recovery/cancel', cancelToken),
+        new Date(availableAt),
+      ),
     )
     await deps.audit.record('mfa_recovery_requested', user.id, context, { availableAt: new Date(availableAt).toISOString() })
   }
@@ -79,7 +85,8 @@ export function createMfaRecoveryService(deps: MfaRecoveryDeps) {
   /** @throws invalid_code */
   async function cancel(token: string, context: RequestContext): Promise<void> {
     const row = await findLiveToken(deps.store, 'mfa_recovery_cancel', hashToken(token), now())
-    if (!row?.user_id || !(await consumeToken(deps.store, row.id, now()))) throw new PortcullisError('invalid_code', 'The link is invalid, expired or already used')
+    if (!row?.user_id || !(await consumeToken(deps.store, row.id, now())))
+      throw new PortcullisError('invalid_code', 'The link is invalid, expired or already used')
     await voidUserTokens(deps.store, row.user_id, RECOVERY_PURPOSES, now())
     await deps.audit.record('mfa_recovery_cancelled', row.user_id, context, { by: 'link' })
   }
@@ -93,7 +100,9 @@ export function createMfaRecoveryService(deps: MfaRecoveryDeps) {
     if (!row?.user_id) throw new PortcullisError('invalid_code', 'The recovery link is invalid, expired, used or cancelled')
     const { availableAt } = JSON.parse(row.data ?? '{}') as { availableAt: number }
     if (!(availableAt <= now())) {
-      throw new PortcullisError('invalid_code', 'The waiting period is not over yet', { details: [{ reason: 'waiting_period', availableAt: new Date(availableAt).toISOString() }] })
+      throw new PortcullisError('invalid_code', 'The waiting period is not over yet', {
+        details: [{ reason: 'waiting_period', availableAt: new Date(availableAt).toISOString() }],
+      })
     }
     const user = await deps.accounts.authenticate(row.email, password, context)
     if (!(await consumeToken(deps.store, row.id, now()))) throw new PortcullisError('invalid_code', 'The recovery link was already used')

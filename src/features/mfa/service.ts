@@ -1,12 +1,12 @@
 import type { Clock } from '../../clock.js'
-import type { Store } from '../../store/store.js'
 import { PortcullisError } from '../../errors.js'
 import type { RequestContext } from '../../request-context.js'
+import type { Store } from '../../store/store.js'
 import type { AuditService } from '../audit/index.js'
+import type { EmailOtpService } from '../email-otp/index.js'
 import type { RecoveryCodeService } from '../recovery-codes/index.js'
 import type { Session, SessionService } from '../sessions/index.js'
 import type { TotpService } from '../totp/index.js'
-import type { EmailOtpService } from '../email-otp/index.js'
 import type { ChallengeService } from './challenge.js'
 import { cancelPendingRecovery } from './recovery.js'
 import type { StepUp } from './step-up.js'
@@ -49,7 +49,12 @@ export function createMfaService(deps: MfaDeps) {
    * The sign-in state machine after a correct first factor (DESIGN.md): a user with a second
    * factor gets a challenge — unless this device was trusted — and everyone else a session.
    */
-  async function afterFirstFactor(userId: string, firstFactor: FirstFactor, context: RequestContext, trustedDeviceToken: string | null = null): Promise<SignInOutcome> {
+  async function afterFirstFactor(
+    userId: string,
+    firstFactor: FirstFactor,
+    context: RequestContext,
+    trustedDeviceToken: string | null = null,
+  ): Promise<SignInOutcome> {
     if (!(await isEnabled(userId))) return signedIn(userId, firstFactor, context, false)
     if (firstFactor === 'password' && (await deps.trustedDevices.recognizes(userId, trustedDeviceToken))) {
       return signedIn(userId, firstFactor, context, true)

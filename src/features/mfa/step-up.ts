@@ -53,7 +53,8 @@ export function createStepUp(deps: StepUpDeps) {
       return
     }
     await deps.audit.record('mfa_challenge_failed', session.userId, context, { method, purpose: 'step_up', reason: result.reason ?? 'wrong_code' })
-    if (budget.lastTry) await deps.audit.record('account_locked', session.userId, context, { reason: 'code_failures', until: budget.windowEndsAt.toISOString() })
+    if (budget.lastTry)
+      await deps.audit.record('account_locked', session.userId, context, { reason: 'code_failures', until: budget.windowEndsAt.toISOString() })
     throw new PortcullisError('invalid_code', 'The code is not valid', result.reason ? { details: [{ reason: result.reason }] } : {})
   }
 

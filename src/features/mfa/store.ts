@@ -67,7 +67,13 @@ export async function touchTrustedDevice(store: Store, id: string, nowMs: number
 }
 
 export function listTrustedDevices(store: Store, userId: string, nowMs: number): Promise<TrustedDeviceRow[]> {
-  return store.db.selectFrom('trusted_devices').selectAll().where('user_id', '=', userId).where('expires_at', '>', nowMs).orderBy('created_at', 'desc').execute()
+  return store.db
+    .selectFrom('trusted_devices')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('expires_at', '>', nowMs)
+    .orderBy('created_at', 'desc')
+    .execute()
 }
 
 export async function deleteTrustedDevice(store: Store, userId: string, id: string): Promise<boolean> {

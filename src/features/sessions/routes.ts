@@ -1,10 +1,10 @@
 import { Hono } from 'hono'
-import { toUser } from '../accounts/index.js'
+import { PortcullisError } from '../../errors.js'
 import { clearCookie, SESSION_COOKIE } from '../../http/cookies.js'
 import type { AppEnv } from '../../http/env.js'
 import type { HttpKit } from '../../http/kit.js'
 import { sessionJson } from '../../http/sign-in-response.js'
-import { PortcullisError } from '../../errors.js'
+import { toUser } from '../accounts/index.js'
 import type { AuditService } from '../audit/index.js'
 import type { SessionService } from './service.js'
 
