@@ -92,11 +92,13 @@ export function betterAuthTarget(): Target {
       const first = await signInRaw(http, user)
       const pending = cookiesOf(first)[TWO_FACTOR_COOKIE]
       if (first.status !== 200 || !pending) return outcomeOf('mfa-sign-in', first.status, 200, false)
+      const value = code()
+      if (!value) return { kind: 'mfa-sign-in', ok: false, reason: 'no fresh TOTP step' }
       const second = await http.request({
         method: 'POST',
         path: `${API}/two-factor/verify-totp`,
         headers: { origin, cookie: `${TWO_FACTOR_COOKIE}=${pending}` },
-        json: { code },
+        json: { code: value },
       })
       return outcomeOf('mfa-sign-in', second.status, 200, sessionCookieOf(second) !== null)
     },

@@ -22,7 +22,7 @@ export interface Limits {
 
 /** The physical limits of this machine, measured in the same run as the scenarios. */
 export async function measureLimits(settings: BenchSettings, log: (line: string) => void): Promise<Limits> {
-  const argon2 = (await runJsonScript('bench/servers/argon2.ts', { DURATION_MS: String(Math.max(600, settings.durationMs)) })) as unknown as Argon2Limit
+  const argon2 = (await runJsonScript('bench/servers/argon2.ts', { DURATION_MS: String(Math.max(600, settings.durationMs * 0.8)) })) as unknown as Argon2Limit
   log(
     `  raw argon2id: ${argon2.hashesPerSecond.toFixed(1)} hashes/s, ${argon2.verifiesPerSecond.toFixed(1)} verifies/s at ${argon2.concurrency} at once` +
       ` (${argon2.verifiesPerSecondOnePerCore.toFixed(1)} verifies/s at ${argon2.cores})`,

@@ -74,7 +74,9 @@ export function portcullisTarget(): Target {
       if (first.status !== 200) return outcomeOf('mfa-sign-in', first.status, 200)
       const { challenge } = JSON.parse(first.text) as { challenge?: string }
       if (!challenge) return { kind: 'mfa-sign-in', ok: false, reason: 'no challenge' }
-      const second = await http.request({ method: 'POST', path: `${API}/mfa/verify`, headers: tokenFlow(), json: { challenge, method: 'totp', code } })
+      const value = code()
+      if (!value) return { kind: 'mfa-sign-in', ok: false, reason: 'no fresh TOTP step' }
+      const second = await http.request({ method: 'POST', path: `${API}/mfa/verify`, headers: tokenFlow(), json: { challenge, method: 'totp', code: value } })
       return outcomeOf('mfa-sign-in', second.status, 200, second.text.includes('"token"'))
     },
   }

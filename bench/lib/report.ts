@@ -114,9 +114,19 @@ function cpuPerOp(row: { finished: number; server: { cpuSeconds: number } }): st
   return micros >= 10_000 ? `${(micros / 1000).toFixed(0)} ms` : micros >= 1000 ? `${(micros / 1000).toFixed(1)} ms` : `${micros.toFixed(0)} µs`
 }
 
+// A window in which nothing finished says only that the rate was below one per window, and that
+// every operation took longer than the window (so no latency can be given).
 function loadCells(result: LoadResult): string[] {
   const l = result.latency
+  if (l.count === 0) return [`< ${fixed(1 / result.seconds, 1)}`, `> ${fixed(1000 * result.seconds, 0)}`, '—', '—', String(result.errors), '0']
   return [rate(result.rate), fixed(l.p50, 2), fixed(l.p99, 2), fixed(l.p999, 2), String(result.errors), String(l.count)]
+}
+
+/** Ours over theirs; when nothing of theirs finished in the window, a lower bound. */
+function versusPeer(ours: LoadResult, theirs: LoadResult | undefined): string {
+  if (!theirs) return ''
+  if (theirs.latency.count === 0) return ours.latency.count === 0 ? '—' : `> ${times(ours.rate * theirs.seconds)}`
+  return times(ours.rate / theirs.rate)
 }
 
 /** The run as markdown tables: limits, scenarios with their ratios, the storm, the replay probe, the targets. */
@@ -163,7 +173,7 @@ export function toMarkdown(results: BenchResults): string {
         cpuPerOp(row),
         versusLimit(row, limits),
       ]
-      if (peer) cells.push(theirs ? times(row.rate / theirs.rate) : '')
+      if (peer) cells.push(versusPeer(row, theirs))
       lines.push(`| ${cells.join(' | ')} |`)
     }
   }

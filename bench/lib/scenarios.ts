@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { freePort, type ProcessUsage, watchProcess } from './child.js'
 import { type BenchDatabase, postgresDatabase, sqliteDatabase } from './database.js'
-import { eachLimit, type Http, type LoadResult, type Operation, openHttp, runClosedLoop } from './load.js'
+import { eachLimit, type Http, type LoadResult, type Operation, type Outcome, openHttp, runClosedLoop } from './load.js'
 import type { BenchSettings } from './settings.js'
-import { BENCH_PASSWORD, type BenchUser, freshCode, type Target } from './target.js'
+import { BENCH_PASSWORD, type BenchUser, freshCode, hasFreshCode, type Target } from './target.js'
 
 export const SCENARIOS = ['session', 'sign-in', 'mfa-sign-in', 'sign-up', 'mixed'] as const
 export type ScenarioName = (typeof SCENARIOS)[number]
@@ -32,6 +32,7 @@ export interface TargetReport {
 }
 
 const SEED_CONCURRENCY = 8
+const BASE_USERS = 16
 // Sizes the TOTP user pool when sign-in was not measured first (--only).
 const FALLBACK_SIGN_IN_RATE = 50
 
@@ -47,8 +48,8 @@ export async function benchTarget(target: Target, settings: BenchSettings, log: 
   const seed = openHttp(server.origin, SEED_CONCURRENCY)
   try {
     const seedStarted = performance.now()
-    // One user (and session) per connection of the widest run: the session checks and plain sign-ins use them.
-    const users = await seedUsers(target, seed, Math.max(...settings.connections, settings.stormConnections), nextEmail)
+    // The session checks and plain sign-ins share a few users (and their sessions) over every connection.
+    const users = await seedUsers(target, seed, Math.min(BASE_USERS, Math.max(...settings.connections, settings.stormConnections)), nextEmail)
     log(`  ${target.name}: ${users.length} users seeded`)
 
     const rows: ScenarioRow[] = []
@@ -73,29 +74,21 @@ export async function benchTarget(target: Target, settings: BenchSettings, log: 
     const signInRates = new Map<number, number>()
     for (const c of connectionsOf('sign-in')) signInRates.set(c, (await measure('sign-in', c, (http) => (w) => target.signIn(http, pick(w)))).rate)
 
-    // Replay protection forbids reusing a code, so every MFA sign-in needs a user with an unspent step:
-    // seed as many as the plain sign-in rate says the runs will use, with a margin.
+    // Replay protection forbids reusing a code, so an MFA sign-in needs a user with an unspent step
+    // (each serves one to three times per 30 s step). The pool is sized from the plain sign-in rate
+    // just measured (an MFA sign-in costs at least as much; password hashing bounds both, whatever
+    // the concurrency), plus enough users to keep the connections busy for about six seconds.
     const windowSeconds = (settings.durationMs + settings.warmupMs) / 1000
     const mfaConnections = connectionsOf('mfa-sign-in')
-    const needed = mfaConnections.reduce((sum, c) => sum + Math.ceil((signInRates.get(c) ?? FALLBACK_SIGN_IN_RATE) * windowSeconds * 1.5) + c, 0) + 1
+    const signInRate = Math.max(0, ...signInRates.values()) || FALLBACK_SIGN_IN_RATE
+    const needed = mfaConnections.reduce((sum, c) => sum + Math.ceil(signInRate * windowSeconds * 0.6) + Math.min(c, Math.ceil(signInRate * 6) + 2), 2)
     const mfaStarted = performance.now()
     const mfaUsers = await seedUsers(target, seed, Math.min(needed, settings.maxMfaUsers), nextEmail)
     await eachLimit(mfaUsers, SEED_CONCURRENCY, (user) => target.enrolTotp(seed, user))
     log(`  ${target.name}: ${mfaUsers.length} TOTP users seeded in ${((performance.now() - mfaStarted) / 1000).toFixed(1)} s`)
     const probeUser = mfaUsers.pop() as BenchUser
-    const mfaQueue = [...mfaUsers]
-    const mfaOp =
-      (http: Http): Operation =>
-      async () => {
-        const user = mfaQueue.shift()
-        const code = user ? freshCode(user) : null
-        if (!user || !code) {
-          await new Promise((resolve) => setTimeout(resolve, 20))
-          return { kind: 'mfa-sign-in', ok: false, reason: 'seeded TOTP users used up' }
-        }
-        return target.mfaSignIn(http, user, code)
-      }
-    for (const c of mfaConnections) await measure('mfa-sign-in', c, mfaOp)
+    const mfaOp = mfaOperation(target, mfaUsers)
+    for (const c of mfaConnections) await measure('mfa-sign-in', c, (http) => () => mfaOp(http))
     for (const c of connectionsOf('sign-up')) await measure('sign-up', c, (http) => () => target.signUpOutcome(http, nextEmail(), BENCH_PASSWORD))
     // A realistic blend: most requests of an app only check the session.
     for (const c of connectionsOf('mixed')) {
@@ -138,6 +131,37 @@ export async function benchTarget(target: Target, settings: BenchSettings, log: 
   }
 }
 
+/**
+ * An MFA sign-in with the next idle user that has an unspent TOTP step. When every user is busy, it
+ * waits for one to come back (so a slow server sees fewer sign-ins in flight than connections);
+ * when none is busy and none has a step left, the pool is used up and that is an error.
+ */
+function mfaOperation(target: Target, users: BenchUser[]): (http: Http) => Promise<Outcome> {
+  const idle = [...users]
+  let busy = 0
+  return async (http) => {
+    const deadline = performance.now() + 30_000
+    for (;;) {
+      for (let tries = idle.length; tries > 0; tries--) {
+        const user = idle.shift() as BenchUser
+        if (!hasFreshCode(user)) {
+          idle.push(user)
+          continue
+        }
+        busy++
+        try {
+          return await target.mfaSignIn(http, user, () => freshCode(user))
+        } finally {
+          busy--
+          idle.push(user)
+        }
+      }
+      if (busy === 0 || performance.now() > deadline) return { kind: 'mfa-sign-in', ok: false, reason: 'seeded TOTP users used up' }
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+}
+
 async function seedUsers(target: Target, http: Http, count: number, nextEmail: () => string): Promise<BenchUser[]> {
   const users: BenchUser[] = new Array(count)
   await eachLimit(users, SEED_CONCURRENCY, async (_, index) => {
@@ -170,9 +194,9 @@ async function runStorm(
 }
 
 async function replayProbe(target: Target, http: Http, user: BenchUser): Promise<TargetReport['replay']> {
-  const code = freshCode(user)
-  if (!code) throw new Error('no fresh TOTP step for the replay probe')
-  const first = await target.mfaSignIn(http, user, code)
-  const second = await target.mfaSignIn(http, user, code)
+  let code: string | null = null
+  // The first sign-in takes a fresh code; the second sends the very same one again.
+  const first = await target.mfaSignIn(http, user, () => (code = freshCode(user)))
+  const second = await target.mfaSignIn(http, user, () => code)
   return { firstAccepted: first.ok, replayAccepted: second.ok }
 }

@@ -39,8 +39,11 @@ export interface Target {
   signUpOutcome(http: Http, email: string, password: string): Promise<Outcome>
   /** Turns TOTP on for a seeded user, confirming it with a code as an app would. */
   enrolTotp(http: Http, user: BenchUser): Promise<void>
-  /** Password, then the TOTP code: ok only when a full (second-factor) session comes back. */
-  mfaSignIn(http: Http, user: BenchUser, code: string): Promise<Outcome>
+  /**
+   * Password, then the TOTP code: ok only when a full (second-factor) session comes back. The code
+   * is asked for once the challenge is there, so it is as fresh as an app's would be.
+   */
+  mfaSignIn(http: Http, user: BenchUser, code: () => string | null): Promise<Outcome>
 }
 
 export const TOTP_PERIOD_SECONDS = 30
@@ -49,16 +52,22 @@ export function currentStep(): number {
   return Math.floor(Date.now() / 1000 / TOTP_PERIOD_SECONDS)
 }
 
-/**
- * The code of the earliest step this user has not spent that a server still accepts (the current
- * one or, right after enrolment in the same step, the next): a code is never reused.
- */
-export function freshCode(user: BenchUser): string | null {
-  if (!user.totpSecret) return null
+// The current step or the next: servers accept the previous one too, but a code computed for it
+// would expire if the step rolls over before the server checks it.
+function unspentStep(user: BenchUser): number | null {
   const now = currentStep()
-  const last = user.lastStep ?? Number.NEGATIVE_INFINITY
-  const step = now > last ? now : now + 1 > last ? now + 1 : null
-  if (step === null) return null
+  return [now, now + 1].find((step) => step > (user.lastStep ?? Number.NEGATIVE_INFINITY)) ?? null
+}
+
+/** True when the user has a TOTP step left that a server would still accept. */
+export function hasFreshCode(user: BenchUser): boolean {
+  return user.totpSecret !== undefined && unspentStep(user) !== null
+}
+
+/** The code of the earliest step this user has not spent, which is then spent: a code is never reused. */
+export function freshCode(user: BenchUser): string | null {
+  const step = user.totpSecret ? unspentStep(user) : null
+  if (step === null || !user.totpSecret) return null
   user.lastStep = step
   return totpCodeAt(user.totpSecret, step * TOTP_PERIOD_SECONDS)
 }
