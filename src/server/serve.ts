@@ -24,7 +24,10 @@ export interface RunningServer {
  */
 export async function startServer(env: Env = process.env, logger: Logger = createLogger(env.LOG_LEVEL ?? 'info')): Promise<RunningServer> {
   const settings = readServerEnv(env)
-  const auth = createAuth({ ...loadConfigFromEnv(env), logger })
+  // Without PUBLIC_URL, mailed links and the CSRF origin follow the port actually served, so
+  // `PORT=8080 npm start` works in a browser as it is.
+  const sameHost = !env.PUBLIC_URL?.trim() && settings.port !== 0 ? { publicUrl: `http://localhost:${settings.port}` } : {}
+  const auth = createAuth({ ...sameHost, ...loadConfigFromEnv(env), logger })
   try {
     await prepareDatabase(auth, settings, logger)
     return await listen(auth, settings, logger)
