@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.js'
 import { PortcullisError } from '../../errors.js'
 import type { Store } from '../../store/store.js'
-import { decrementCounter, deleteCounters, incrementCounter, readCounter, readLocks } from './store.js'
+import { decrementCounter, deleteCounters, incrementCounter, readLocks } from './store.js'
 
 export interface LockoutDeps {
   store: Store
@@ -90,21 +90,6 @@ export function createLockoutService(deps: LockoutDeps) {
     }
   }
 
-  /** Counts one event against a rate key without judging it (see assertUnder). */
-  async function count(key: string, windowSeconds: number): Promise<void> {
-    await incrementCounter(deps.store, `rate:${key}`, now(), windowSeconds * 1000, 0, 0)
-  }
-
-  /** @throws too_many_requests once `limit` events were counted against the key in the current window. */
-  async function assertUnder(key: string, limit: number, windowSeconds: number): Promise<void> {
-    const current = now()
-    const state = await readCounter(deps.store, `rate:${key}`)
-    const windowEnd = state ? state.windowStartedAt + windowSeconds * 1000 : 0
-    if (state && windowEnd > current && state.count >= limit) {
-      throw new PortcullisError('too_many_requests', 'Too many attempts; try again later', { retryAfterSeconds: Math.ceil((windowEnd - current) / 1000) })
-    }
-  }
-
   /** True while password sign-in for this email is locked. */
   async function isLocked(email: string): Promise<boolean> {
     return (await readLocks(deps.store, [passwordEmailKey(email)])).some((until) => until > now())
@@ -123,8 +108,6 @@ export function createLockoutService(deps: LockoutDeps) {
     takeCodeTry,
     returnCodeTry,
     consume,
-    count,
-    assertUnder,
     isLocked,
     unlock,
     /** Counts a password failure for an email, as the HTTP sign-in does; true when it locked the email. */

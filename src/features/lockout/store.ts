@@ -40,11 +40,6 @@ export async function deleteCounters(store: Store, keys: string[]): Promise<numb
   return Number(result.numDeletedRows)
 }
 
-export async function readCounter(store: Store, key: string): Promise<CounterState | undefined> {
-  const row = await store.db.selectFrom('rate_limits').select(['count', 'window_started_at']).where('key', '=', key).executeTakeFirst()
-  return row ? { count: Number(row.count), windowStartedAt: Number(row.window_started_at) } : undefined
-}
-
 /** Gives one counted event back (never below zero). */
 export async function decrementCounter(store: Store, key: string): Promise<void> {
   await store.db

@@ -101,8 +101,6 @@ export function createSessionService(deps: SessionDeps) {
     revoke: (userId: string, sessionId: string) => queries.deleteSession(deps.store, userId, sessionId),
     revokeOthers: (userId: string, keepId: string) => queries.deleteSessionsExcept(deps.store, userId, keepId),
     revokeAll: (userId: string) => queries.deleteUserSessions(deps.store, userId),
-    /** Deletes sessions past their idle or absolute end; returns how many. */
-    purgeExpired: () => queries.deleteExpiredSessions(deps.store, deps.clock.now().getTime(), idleMs),
   }
 }
 

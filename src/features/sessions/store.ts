@@ -99,11 +99,3 @@ export async function deleteUserSessions(store: Store, userId: string): Promise<
   const result = await store.db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst()
   return Number(result.numDeletedRows)
 }
-
-export async function deleteExpiredSessions(store: Store, nowMs: number, idleMs: number): Promise<number> {
-  const result = await store.db
-    .deleteFrom('sessions')
-    .where((eb) => eb.or([eb('expires_at', '<=', nowMs), eb('last_seen_at', '<=', nowMs - idleMs)]))
-    .executeTakeFirst()
-  return Number(result.numDeletedRows)
-}
