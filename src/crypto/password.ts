@@ -1,4 +1,4 @@
-import { hash, verify } from '@node-rs/argon2'
+import { sharedArgon2Pool } from './argon2-pool.js'
 
 // @node-rs/argon2 declares Algorithm as a const enum, which isolated modules cannot read; 2 is Argon2id.
 const ARGON2ID = 2
@@ -6,15 +6,15 @@ const ARGON2ID = 2
 /** argon2id parameters: OWASP's m=19 MiB, t=2, p=1 baseline. */
 export const ARGON2_PARAMS = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const
 
-/** Hashes a password with argon2id; runs on the libuv thread pool, off the event loop. */
-export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2_PARAMS)
+/** Hashes a password with argon2id, on the pool's threads, off the event loop. */
+export async function hashPassword(password: string): Promise<string> {
+  return (await sharedArgon2Pool().run('hash', [password, ARGON2_PARAMS])) as string
 }
 
 /** Checks a password against a stored hash; a malformed hash is a mismatch, not a crash. */
 export async function verifyPassword(storedHash: string, password: string): Promise<boolean> {
   try {
-    return await verify(storedHash, password)
+    return (await sharedArgon2Pool().run('verify', [storedHash, password])) === true
   } catch {
     return false
   }
@@ -35,6 +35,9 @@ let dummyHash: Promise<string> | undefined
  * password (no account enumeration by timing).
  */
 export async function verifyDummyPassword(password: string): Promise<void> {
-  dummyHash ??= hash('portcullis-dummy-password', ARGON2_PARAMS)
+  dummyHash ??= hashPassword('portcullis-dummy-password').catch((error: unknown) => {
+    dummyHash = undefined
+    throw error
+  })
   await verifyPassword(await dummyHash, password)
 }

@@ -1,0 +1,100 @@
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Argon2Pool } from './argon2-pool.js'
+import { ARGON2_PARAMS } from './password.js'
+
+const run = promisify(execFile)
+const pools: Argon2Pool[] = []
+
+function newPool(size: number, niceness = 0): Argon2Pool {
+  const pool = new Argon2Pool({ size, niceness })
+  pools.push(pool)
+  return pool
+}
+
+/** Nice values of this process's threads, from /proc (Linux). */
+function threadNiceValues(): number[] {
+  return readdirSync('/proc/self/task').map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+    // Fields after the command name (which may hold spaces); nice is field 19, the 17th of these.
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+  })
+}
+
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((pool) => pool.close()))
+})
+
+describe('Argon2Pool', () => {
+  it('hashes and verifies on its threads', async () => {
+    const pool = newPool(1)
+    const stored = (await pool.run('hash', ['pool password', ARGON2_PARAMS])) as string
+    expect(stored.startsWith('$argon2id$v=19$m=19456,t=2,p=1$')).toBe(true)
+    expect(await pool.run('verify', [stored, 'pool password'])).toBe(true)
+    expect(await pool.run('verify', [stored, 'pool passwordX'])).toBe(false)
+  })
+
+  it('runs no more hashes at once than its size and queues the rest', async () => {
+    const pool = newPool(2)
+    const jobs = Array.from({ length: 7 }, (_, i) => pool.run('hash', [`password ${i}`, ARGON2_PARAMS]))
+    expect(pool.running).toBe(2)
+    let most = 0
+    await Promise.all(
+      jobs.map((job) =>
+        job.then(() => {
+          most = Math.max(most, pool.running)
+        }),
+      ),
+    )
+    expect(most).toBeLessThanOrEqual(2)
+    expect(pool.running).toBe(0)
+    expect(new Set(await Promise.all(jobs)).size).toBe(7)
+  })
+
+  it('rejects a malformed hash as an error the caller can turn into a mismatch', async () => {
+    await expect(newPool(1).run('verify', ['not a hash', 'x'])).rejects.toThrow()
+  })
+
+  it('refuses queued and running work once closed', async () => {
+    const pool = newPool(1)
+    const running = expect(pool.run('hash', ['a', ARGON2_PARAMS])).rejects.toThrow('closed')
+    const queued = expect(pool.run('hash', ['b', ARGON2_PARAMS])).rejects.toThrow('closed')
+    await pool.close()
+    await running
+    await queued
+  })
+
+  it.runIf(process.platform === 'linux')('lowers the priority of its own threads only', async () => {
+    const nicedBefore = threadNiceValues().filter((nice) => nice === 10).length
+    const pool = newPool(2, 10)
+    await Promise.all([pool.run('hash', ['x', ARGON2_PARAMS]), pool.run('hash', ['y', ARGON2_PARAMS])])
+    expect(threadNiceValues().filter((nice) => nice === 10).length - nicedBefore).toBe(2)
+    // The main thread, which runs the event loop, keeps its priority.
+    const main = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8')
+    expect(Number(main.slice(main.lastIndexOf(')') + 2).split(' ')[16])).toBe(0)
+  })
+
+  it('keeps a process alive while a hash is pending, and not once the pool is idle', async () => {
+    // A script whose only pending work is the hash: it must print the result, then end by itself.
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-pool-'))
+    const script = join(dir, 'hash-once.mts')
+    writeFileSync(
+      script,
+      [
+        `import { sharedArgon2Pool } from ${JSON.stringify(new URL('./argon2-pool.ts', import.meta.url).href)}`,
+        `const stored = await sharedArgon2Pool().run('hash', ['x', ${JSON.stringify(ARGON2_PARAMS)}])`,
+        'console.log(String(stored).slice(0, 9))',
+      ].join('\n'),
+    )
+    try {
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', script], { timeout: 20_000 })
+      expect(stdout.trim()).toBe('$argon2id')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
