@@ -7,6 +7,9 @@ import { openSqlite } from './sqlite.js'
 
 export type Dialect = 'sqlite' | 'postgres'
 
+/** A handle to run queries on: the store's own, or an open transaction's. */
+export type Executor = Kysely<Database>
+
 /** The database every feature store queries; services never learn which dialect it is. */
 export interface Store {
   readonly db: Kysely<Database>

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { totpCodeAt } from '../../src/features/totp/index.js'
 import { dialects } from '../support/dialects.js'
@@ -118,6 +119,28 @@ describe.each(dialects)('$name: TOTP enrolment', (dialect) => {
       const types = (await t.auth.api.audit.list(user.id)).map((event) => event.type)
       expect(types.filter((type) => type === 'factor_enrolled')).toHaveLength(1)
       expect(types.filter((type) => type === 'recovery_codes_generated')).toHaveLength(1)
+    })
+
+    it('switches the factor on in one transaction with its recovery codes: if the codes cannot be written, TOTP stays off', async () => {
+      const { token, email, password } = await t.signUp()
+      const { body } = await enroll(token)
+      // A second connection makes every recovery-code insert fail, as a full disk would.
+      if (dialect.name === 'sqlite') {
+        await sql`CREATE TRIGGER refuse_codes BEFORE INSERT ON recovery_codes BEGIN SELECT RAISE(ABORT, 'disk full'); END`.execute(t.store.db)
+      } else {
+        await sql`CREATE FUNCTION refuse_codes() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql`.execute(t.store.db)
+        await sql`CREATE TRIGGER refuse_codes BEFORE INSERT ON recovery_codes FOR EACH ROW EXECUTE FUNCTION refuse_codes()`.execute(t.store.db)
+      }
+      const failed = await confirm(token, body.enrollmentId, totpCodeAt(base32Decode(body.secret), unixNow()))
+      expect(failed.status).toBe(500)
+      expect(await overview(token)).toMatchObject({ enabled: false, factors: [] })
+      expect((await t.signIn(email, password)).body.mfaRequired).toBeUndefined()
+
+      await sql`DROP TRIGGER refuse_codes${sql.raw(dialect.name === 'sqlite' ? '' : ' ON recovery_codes')}`.execute(t.store.db)
+      t.clock.advance(30_000)
+      const retried = await confirm(token, body.enrollmentId, totpCodeAt(base32Decode(body.secret), unixNow()))
+      expect(retried.status).toBe(200)
+      expect(await overview(token)).toMatchObject({ enabled: true, recoveryCodesRemaining: 10 })
     })
 
     it('refuses a second authenticator while one is active with 409, and returns no codes', async () => {

@@ -92,13 +92,14 @@ export function createMfaService(deps: MfaDeps) {
    * @throws invalid_code, conflict
    */
   async function confirmTotp(userId: string, enrollmentId: string, code: string, context: RequestContext): Promise<{ recoveryCodes?: string[] }> {
-    const hadFactor = await isEnabled(userId)
-    await deps.totp.confirm(userId, enrollmentId, code)
+    // The first factor's recovery codes come into force in the same transaction as the factor: a
+    // crash can never leave an active factor without them.
+    const fresh = (await isEnabled(userId)) ? undefined : deps.recoveryCodes.prepare(userId)
+    await deps.totp.confirm(userId, enrollmentId, code, fresh?.write)
     await deps.audit.record('factor_enrolled', userId, context, { type: 'totp' })
-    if (hadFactor) return {}
-    const recoveryCodes = await deps.recoveryCodes.generate(userId)
-    await deps.audit.record('recovery_codes_generated', userId, context, { count: recoveryCodes.length })
-    return { recoveryCodes }
+    if (!fresh) return {}
+    await deps.audit.record('recovery_codes_generated', userId, context, { count: fresh.codes.length })
+    return { recoveryCodes: fresh.codes }
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.js'
 import type { Keyring } from '../../crypto/keys.js'
 import type { Random } from '../../crypto/random.js'
-import type { Store } from '../../store/store.js'
+import type { Executor, Store } from '../../store/store.js'
 import type { Factor, FactorResult } from '../mfa/index.js'
 import { formatRecoveryCode, normalizeRecoveryCode, RECOVERY_CODE_RANDOM_BYTES } from './code-format.js'
 import * as queries from './store.js'
@@ -15,16 +15,31 @@ export interface RecoveryCodeDeps {
 
 export const DEFAULT_RECOVERY_CODE_COUNT = 10
 
+export interface PreparedCodes {
+  /** The plain codes, to show once. */
+  codes: string[]
+  write(db: Executor): Promise<void>
+}
+
 export function createRecoveryCodeService(deps: RecoveryCodeDeps) {
   // Keyed by user too, so equal codes of two users never share a hash.
   const hashCode = (userId: string, normalized: string) => deps.keyring.hmac('recovery-code', `${userId}:${normalized}`)
 
-  /** Makes a fresh set, voiding every earlier code; the plain codes are returned once and never stored. */
-  async function generate(userId: string, count = DEFAULT_RECOVERY_CODE_COUNT): Promise<string[]> {
+  /**
+   * A fresh set not yet stored: `write` stores it, voiding every earlier code, inside a
+   * transaction of the caller's (so the set can come into force with the factor it belongs to).
+   */
+  function prepare(userId: string, count = DEFAULT_RECOVERY_CODE_COUNT): PreparedCodes {
     const codes = Array.from({ length: count }, () => formatRecoveryCode(deps.random.bytes(RECOVERY_CODE_RANDOM_BYTES)))
     const rows = codes.map((code) => ({ id: deps.random.id(), code_hash: hashCode(userId, normalizeRecoveryCode(code) as string) }))
-    await queries.replaceCodes(deps.store, userId, rows, deps.clock.now().getTime())
-    return codes
+    return { codes, write: (db) => queries.writeCodes(db, userId, rows, deps.clock.now().getTime()) }
+  }
+
+  /** Makes a fresh set, voiding every earlier code; the plain codes are returned once and never stored. */
+  async function generate(userId: string, count = DEFAULT_RECOVERY_CODE_COUNT): Promise<string[]> {
+    const prepared = prepare(userId, count)
+    await deps.store.db.transaction().execute(prepared.write)
+    return prepared.codes
   }
 
   /** Redeems a code once; any later use of it is refused. */
@@ -38,7 +53,7 @@ export function createRecoveryCodeService(deps: RecoveryCodeDeps) {
   const remaining = (userId: string) => queries.countUnused(deps.store, userId)
   const factor: Factor = { method: 'recovery_code', isEnrolled: async (userId) => (await remaining(userId)) > 0, verify }
 
-  return { factor, generate, verify, remaining, remove: (userId: string) => queries.deleteCodes(deps.store, userId) }
+  return { factor, prepare, generate, verify, remaining, remove: (userId: string) => queries.deleteCodes(deps.store, userId) }
 }
 
 export type RecoveryCodeService = ReturnType<typeof createRecoveryCodeService>

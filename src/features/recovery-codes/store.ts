@@ -1,14 +1,21 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../../store/database.js'
 import type { Store } from '../../store/store.js'
 
-/** Replaces every code of a user in one transaction: earlier codes stop working at once. */
-export async function replaceCodes(store: Store, userId: string, rows: Array<{ id: string; code_hash: string }>, nowMs: number): Promise<void> {
-  await store.db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute()
-    await trx
-      .insertInto('recovery_codes')
-      .values(rows.map((row) => ({ ...row, user_id: userId, created_at: nowMs, used_at: null })))
-      .execute()
-  })
+export type CodeRow = { id: string; code_hash: string }
+
+/** Replaces every code of a user; run it inside a transaction, so earlier codes stop working at once. */
+export async function writeCodes(db: Kysely<Database>, userId: string, rows: CodeRow[], nowMs: number): Promise<void> {
+  await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute()
+  await db
+    .insertInto('recovery_codes')
+    .values(rows.map((row) => ({ ...row, user_id: userId, created_at: nowMs, used_at: null })))
+    .execute()
+}
+
+/** Replaces every code of a user in one transaction. */
+export async function replaceCodes(store: Store, userId: string, rows: CodeRow[], nowMs: number): Promise<void> {
+  await store.db.transaction().execute((trx) => writeCodes(trx, userId, rows, nowMs))
 }
 
 /** Single use as one conditional write: of two concurrent redemptions exactly one updates the row. */

@@ -3,7 +3,8 @@ import type { Keyring } from '../../crypto/keys.js'
 import type { Random } from '../../crypto/random.js'
 import { open, seal } from '../../crypto/secretbox.js'
 import { PortcullisError } from '../../errors.js'
-import type { Store } from '../../store/store.js'
+import { isUniqueViolation } from '../../store/errors.js'
+import type { Executor, Store } from '../../store/store.js'
 import type { Factor, FactorResult } from '../mfa/index.js'
 import { matchTotpStep } from './code-match.js'
 import { encodeSecret, otpauthUri, qrCodeDataUri } from './enrollment-uri.js'
@@ -68,10 +69,11 @@ export function createTotpService(deps: TotpDeps) {
   }
 
   /**
-   * Activates a pending enrolment with a code from its secret; that code is spent.
+   * Activates a pending enrolment with a code from its secret; that code is spent. `alongside`
+   * writes in the activation's transaction: both are stored, or neither.
    * @throws invalid_code (wrong code, or no such pending enrolment), conflict (a TOTP factor is already active)
    */
-  async function confirm(userId: string, enrollmentId: string, code: string): Promise<void> {
+  async function confirm(userId: string, enrollmentId: string, code: string, alongside?: (db: Executor) => Promise<void>): Promise<void> {
     const now = deps.clock.now().getTime()
     const pending = await queries.findPendingFactor(deps.store, userId, enrollmentId, now)
     if (!pending) throw new PortcullisError('invalid_code', 'The enrolment is unknown or expired; start again')
@@ -82,10 +84,11 @@ export function createTotpService(deps: TotpDeps) {
     }
     let activated: boolean
     try {
-      activated = await queries.activateFactor(deps.store, pending.id, match.step, now)
+      activated = await queries.activateFactor(deps.store, pending.id, match.step, now, alongside)
     } catch (error) {
       // The partial unique index refused a second active factor confirmed at the same moment.
-      throw new PortcullisError('conflict', 'An authenticator app is already active', { cause: error })
+      if (isUniqueViolation(error)) throw new PortcullisError('conflict', 'An authenticator app is already active', { cause: error })
+      throw error
     }
     if (!activated) throw new PortcullisError('invalid_code', 'The enrolment is unknown or expired; start again')
   }

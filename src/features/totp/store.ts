@@ -1,4 +1,5 @@
-import type { TotpFactorRow } from '../../store/database.js'
+import type { Kysely } from 'kysely'
+import type { Database, TotpFactorRow } from '../../store/database.js'
 import type { Store } from '../../store/store.js'
 
 export async function insertPendingFactor(store: Store, row: TotpFactorRow): Promise<void> {
@@ -26,17 +27,28 @@ export function findActiveFactor(store: Store, userId: string): Promise<TotpFact
 
 /**
  * Activates a pending factor and records the confirming step, so that code is never accepted
- * again. False when it was confirmed or replaced meanwhile; throws on the one-active-factor index.
+ * again, and runs `alongside` in the same transaction. False when it was confirmed or replaced
+ * meanwhile; throws on the one-active-factor index.
  */
-export async function activateFactor(store: Store, id: string, step: number, nowMs: number): Promise<boolean> {
-  const result = await store.db
-    .updateTable('totp_factors')
-    .set({ status: 'active', last_used_step: step, confirmed_at: nowMs, last_used_at: nowMs, expires_at: null })
-    .where('id', '=', id)
-    .where('status', '=', 'pending')
-    .where('expires_at', '>', nowMs)
-    .executeTakeFirst()
-  return result.numUpdatedRows === 1n
+export async function activateFactor(
+  store: Store,
+  id: string,
+  step: number,
+  nowMs: number,
+  alongside?: (db: Kysely<Database>) => Promise<void>,
+): Promise<boolean> {
+  return store.db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('totp_factors')
+      .set({ status: 'active', last_used_step: step, confirmed_at: nowMs, last_used_at: nowMs, expires_at: null })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .where('expires_at', '>', nowMs)
+      .executeTakeFirst()
+    const activated = result.numUpdatedRows === 1n
+    if (activated) await alongside?.(trx)
+    return activated
+  })
 }
 
 /** The replay guard: moves last_used_step forward only, in one conditional write. */
