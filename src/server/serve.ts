@@ -5,6 +5,7 @@ import { DEVELOPMENT_SECRET } from '../config/options.js'
 import { type Auth, createAuth } from '../create-auth.js'
 import { createLogger, type Logger } from '../logger.js'
 import { createServerApp } from './app.js'
+import { schedulePurge } from './purge-schedule.js'
 import { redactUrl } from './redact.js'
 import { readServerEnv, type ServerSettings } from './server-env.js'
 
@@ -76,9 +77,10 @@ async function listen(auth: Auth, settings: ServerSettings, logger: Logger): Pro
   const url = `http://${host}:${port}`
   logger.info({ url, api: `${url}${auth.options.basePath}`, publicUrl: auth.options.publicUrl }, `Portcullis listening on ${url}`)
 
+  const purging = schedulePurge(auth.purgeExpired, settings.purgeIntervalMs, logger)
   let closing: Promise<void> | undefined
   const close = () => {
-    closing ??= shutDown(server, auth, settings.shutdownGraceMs, logger)
+    closing ??= purging.stop().then(() => shutDown(server, auth, settings.shutdownGraceMs, logger))
     return closing
   }
   return { url, auth, close }

@@ -19,3 +19,17 @@ describe('readServerEnv: the web UI', () => {
     expect(() => readServerEnv({ UI_ENABLED: 'maybe' })).toThrow(/UI_ENABLED/)
   })
 })
+
+describe('readServerEnv: purging expired rows', () => {
+  it('purges every 15 minutes unless PURGE_INTERVAL_MINUTES says otherwise; 0 turns it off', () => {
+    expect(readServerEnv({}).purgeIntervalMs).toBe(15 * 60_000)
+    expect(readServerEnv({ PURGE_INTERVAL_MINUTES: '60' }).purgeIntervalMs).toBe(60 * 60_000)
+    expect(readServerEnv({ PURGE_INTERVAL_MINUTES: '0' }).purgeIntervalMs).toBe(0)
+  })
+
+  it('refuses anything but a whole number of minutes up to a day', () => {
+    for (const value of ['-1', '1.5', 'often', '1441']) {
+      expect(() => readServerEnv({ PURGE_INTERVAL_MINUTES: value })).toThrow(/PURGE_INTERVAL_MINUTES/)
+    }
+  })
+})

@@ -10,6 +10,8 @@ export interface ServerSettings {
   autoMigrate: boolean
   /** How long in-flight requests may take to finish once shutdown starts. */
   shutdownGraceMs: number
+  /** How often expired rows are deleted; 0 leaves it to `portcullis purge` or the library's purgeExpired. */
+  purgeIntervalMs: number
   ui: UiSettings
 }
 
@@ -23,7 +25,7 @@ export interface UiSettings {
 }
 
 /**
- * Reads PORT, HOST, PORTCULLIS_AUTO_MIGRATE and the web UI's UI_ENABLED, UI_PRODUCT_NAME, UI_ACCENT_COLOR.
+ * Reads PORT, HOST, PORTCULLIS_AUTO_MIGRATE, PURGE_INTERVAL_MINUTES and the web UI's UI_ENABLED, UI_PRODUCT_NAME, UI_ACCENT_COLOR.
  * @throws ConfigError listing every unreadable value.
  */
 export function readServerEnv(env: Env = process.env): ServerSettings {
@@ -35,6 +37,10 @@ export function readServerEnv(env: Env = process.env): ServerSettings {
   if (!['true', 'false', '1', '0'].includes(migrateText)) {
     issues.push({ path: 'PORTCULLIS_AUTO_MIGRATE', message: `"${migrateText}" is not true or false` })
   }
+  const purgeText = env.PURGE_INTERVAL_MINUTES?.trim() || '15'
+  const purgeMinutes = Number(purgeText)
+  if (!/^\d+$/.test(purgeText) || purgeMinutes > 1440)
+    issues.push({ path: 'PURGE_INTERVAL_MINUTES', message: `"${purgeText}" is not a whole number of minutes (0-1440)` })
   const uiText = env.UI_ENABLED?.trim().toLowerCase() || 'true'
   if (!['true', 'false', '1', '0'].includes(uiText)) issues.push({ path: 'UI_ENABLED', message: `"${uiText}" is not true or false` })
   const productName = env.UI_PRODUCT_NAME?.trim() || undefined
@@ -50,6 +56,7 @@ export function readServerEnv(env: Env = process.env): ServerSettings {
     host: env.HOST?.trim() || '127.0.0.1',
     autoMigrate: migrateText === 'true' || migrateText === '1',
     shutdownGraceMs: 10_000,
+    purgeIntervalMs: purgeMinutes * 60_000,
     ui: { enabled: uiText === 'true' || uiText === '1', ...(productName ? { productName } : {}), ...(accentColor ? { accentColor } : {}) },
   }
 }

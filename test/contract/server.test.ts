@@ -1,80 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { type ServerProcess, spawnCli, startServer } from '../support/server-process.js'
 
 const PASSWORD = 'correct horse battery staple'
-const ROOT = join(import.meta.dirname, '../..')
-
 // Every case spawns Node with tsx, which takes seconds on a busy two-core CI machine.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
-
-interface ServerProcess {
-  url: string
-  child: ChildProcess
-  output(): string
-  exited: Promise<number | null>
-  stop(): Promise<void>
-}
-
-interface Spawned {
-  child: ChildProcess
-  output(): string
-  exited: Promise<number | null>
-  dir: string
-}
-
-function spawnCli(args: string[], env: Record<string, string> = {}): Spawned {
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-server-'))
-  const childEnv: Record<string, string | undefined> = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'auth.db')}`, PORT: '0', LOG_LEVEL: 'info', ...env }
-  for (const name of ['PORTCULLIS_SECRET', 'MFA_CHALLENGE_SECRET', 'NODE_ENV', 'TRUST_PROXY', 'HOST']) if (!(name in env)) delete childEnv[name]
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
-  let text = ''
-  child.stdout?.on('data', (chunk) => {
-    text += chunk
-  })
-  child.stderr?.on('data', (chunk) => {
-    text += chunk
-  })
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  return { child, output: () => text, exited, dir }
-}
-
-// Waits for the "listening" log line (PORT=0 picks a free port), then for /healthz.
-async function startServer(env: Record<string, string> = {}): Promise<ServerProcess> {
-  const spawned = spawnCli(['serve'], env)
-  let exitCode: number | null | undefined
-  void spawned.exited.then((code) => {
-    exitCode = code
-  })
-  const deadline = Date.now() + 45_000
-  let url: string | undefined
-  while (Date.now() < deadline && exitCode === undefined) {
-    url ??= /"url":"(http:\/\/[^"]+)"/.exec(spawned.output())?.[1]
-    if (url) {
-      const healthy = await fetch(`${url}/healthz`).then(
-        (response) => response.ok,
-        () => false,
-      )
-      if (healthy) break
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  if (!url || exitCode !== undefined) throw new Error(`server did not start (exit ${exitCode}):\n${spawned.output()}`)
-  return {
-    url,
-    child: spawned.child,
-    output: spawned.output,
-    exited: spawned.exited,
-    async stop() {
-      if (spawned.child.exitCode === null) spawned.child.kill('SIGKILL')
-      await spawned.exited
-      rmSync(spawned.dir, { recursive: true, force: true })
-    },
-  }
-}
 
 describe('portcullis serve', () => {
   let server: ServerProcess

@@ -19,7 +19,7 @@ export interface DialectCase {
 
 const postgresUrl = process.env.PORTCULLIS_TEST_DATABASE_URL
 
-const sqlite: DialectCase = {
+export const sqlite: DialectCase = {
   name: 'sqlite',
   async create() {
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-test-'))
