@@ -84,7 +84,8 @@ describeInBrowser('web UI: accessibility basics, headers, lockout and CSRF', () 
     // The copy button is the page's only script: it shows itself and answers.
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url })
     await page.getByRole('button', { name: 'Copy codes' }).click()
-    expect(await page.locator('#copy-status').textContent()).toMatch(/Copied|Selected/)
+    // The status is written once the clipboard promise settles, after the click returns.
+    await expect.poll(() => page.locator('#copy-status').textContent()).toMatch(/Copied|Selected/)
 
     const fresh = await here.reset()
     await signUpInBrowser(fresh.page, server, newEmail('setup'))
