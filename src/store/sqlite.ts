@@ -1,14 +1,20 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely'
+import { Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely'
 import type { Database } from './database.js'
 
 // Enough for every distinct statement the features issue; `IN (…)` lists of other lengths come and go.
 const STATEMENT_CACHE_SIZE = 500
 
+export interface SqliteStore {
+  db: Kysely<Database>
+  /** See Store.changeStamp. */
+  changeStamp(tables: readonly string[]): number
+}
+
 /** Opens a SQLite file in WAL mode; one writer, readers never block it. */
-export function openSqlite(path: string): Kysely<Database> {
+export function openSqlite(path: string): SqliteStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const connection = new SQLite(path)
   connection.pragma('journal_mode = WAL')
@@ -16,7 +22,65 @@ export function openSqlite(path: string): Kysely<Database> {
   // FULL makes every commit durable before it is acknowledged: a confirmed enrolment survives a crash.
   connection.pragma('synchronous = FULL')
   connection.pragma('foreign_keys = ON')
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection, STATEMENT_CACHE_SIZE) }) })
+  const writes = new WriteCounter()
+  const otherCommits = commitsByOtherConnections(connection)
+  return {
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection, STATEMENT_CACHE_SIZE, writes) }) }),
+    changeStamp: (tables) => writes.total(tables) + otherCommits(),
+  }
+}
+
+/**
+ * SQLite's data_version: it moves whenever another connection — another process, such as the
+ * CLI — commits to the file. Reading it costs about as much as the session read itself, so it is
+ * read once per event-loop turn and shared by the requests of that turn: a commit elsewhere is
+ * seen from the next turn on, a millisecond or so later, as if the request had come a moment sooner.
+ */
+function commitsByOtherConnections(connection: SQLite.Database): () => number {
+  const dataVersion = connection.prepare('PRAGMA data_version').pluck()
+  let thisTurn: number | undefined
+  const forget = () => {
+    thisTurn = undefined
+  }
+  return () => {
+    if (thisTurn === undefined) {
+      thisTurn = dataVersion.get() as number
+      setImmediate(forget)
+    }
+    return thisTurn
+  }
+}
+
+// Statements that open or end a transaction write no table.
+const TRANSACTION_CONTROL = /^\s*(?:begin|commit|end|rollback|savepoint|release)\b/i
+const WRITTEN_TABLE = /^\s*(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+(?:"([^"]+)"|(\w+))/i
+
+/**
+ * Counts the writes this connection runs, per table. A write whose table it cannot read (DDL,
+ * raw SQL of another shape) counts against every table, so a reader that trusts the count is
+ * never told "unchanged" wrongly.
+ */
+class WriteCounter {
+  private readonly byTable = new Map<string, number>()
+  private unknown = 0
+
+  /** The table a write statement changes: a name, null for no table, or '*' for any. */
+  static tableOf(sql: string): string | null {
+    if (TRANSACTION_CONTROL.test(sql)) return null
+    const match = WRITTEN_TABLE.exec(sql)
+    return match ? (match[1] ?? match[2] ?? '*') : '*'
+  }
+
+  count(table: string): void {
+    if (table === '*') this.unknown++
+    else this.byTable.set(table, (this.byTable.get(table) ?? 0) + 1)
+  }
+
+  total(tables: readonly string[]): number {
+    let sum = this.unknown
+    for (const table of tables) sum += this.byTable.get(table) ?? 0
+    return sum
+  }
 }
 
 /**
@@ -25,20 +89,37 @@ export function openSqlite(path: string): Kysely<Database> {
  * used first out. Reuse is safe: better-sqlite3 runs a statement to completion synchronously, and
  * Kysely's single-connection mutex keeps a streaming iterator from sharing it.
  */
-function withStatementCache(connection: SQLite.Database, size: number): SqliteDatabase {
-  const statements = new Map<string, SQLite.Statement>()
+function withStatementCache(connection: SQLite.Database, size: number, writes: WriteCounter): SqliteDatabase {
+  const statements = new Map<string, SqliteStatement>()
   return {
     prepare(sql) {
       let statement = statements.get(sql)
       if (statement) {
         statements.delete(sql)
       } else {
-        statement = connection.prepare(sql)
+        statement = counted(connection.prepare(sql), sql, writes)
         if (statements.size >= size) statements.delete(statements.keys().next().value as string)
       }
       statements.set(sql, statement)
       return statement
     },
     close: () => connection.close(),
+  }
+}
+
+/** A write statement that counts each run against its table; reads are handed over as they are. */
+function counted(statement: SQLite.Statement, sql: string, writes: WriteCounter): SqliteStatement {
+  if (statement.reader) return statement
+  const table = WriteCounter.tableOf(sql)
+  if (table === null) return statement
+  return {
+    reader: false,
+    all: (parameters) => statement.all(parameters),
+    iterate: (parameters) => statement.iterate(parameters),
+    run(parameters) {
+      // Counted before the write, so a failed write invalidates as well: too often is harmless, too rarely is not.
+      writes.count(table)
+      return statement.run(parameters)
+    },
   }
 }

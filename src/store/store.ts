@@ -18,6 +18,12 @@ export interface Store {
   migrate(): Promise<void>
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>
+  /**
+   * A number that changes whenever one of `tables` may have changed: a write to it from this
+   * process, or (SQLite) a commit by any other connection to the file. Null where that cannot be
+   * known without a round trip (PostgreSQL): a reader must not cache there.
+   */
+  changeStamp(tables: readonly string[]): number | null
   close(): Promise<void>
 }
 
@@ -26,15 +32,19 @@ export interface Store {
  * @throws ConfigError for any other scheme.
  */
 export function openStore(url: string): Store {
-  if (url.startsWith('sqlite:')) return wrap(openSqlite(url.slice('sqlite:'.length)), 'sqlite')
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return wrap(openPostgres(url), 'postgres')
+  if (url.startsWith('sqlite:')) {
+    const sqlite = openSqlite(url.slice('sqlite:'.length))
+    return wrap(sqlite.db, 'sqlite', sqlite.changeStamp)
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return wrap(openPostgres(url), 'postgres', () => null)
   throw new ConfigError([{ path: 'databaseUrl', message: 'must be sqlite:PATH or postgres://…' }])
 }
 
-function wrap(db: Kysely<Database>, dialect: Dialect): Store {
+function wrap(db: Kysely<Database>, dialect: Dialect, changeStamp: Store['changeStamp']): Store {
   return {
     db,
     dialect,
+    changeStamp,
     async migrate() {
       // PostgreSQL introspection lists every schema, so Kysely would take another schema's
       // migration tables for ours; naming the current schema keeps it to the one we migrate.

@@ -75,7 +75,7 @@ export function createSessionService(deps: SessionDeps) {
       return null
     }
     if (now - lastSeen >= TOUCH_INTERVAL_MS) {
-      await queries.touchSession(deps.store, row.id, now)
+      await queries.touchSession(deps.store, row.token_hash, row.id, now)
       row.last_seen_at = now
     }
     return { session: toSession(row), user: row.user }

@@ -2,6 +2,7 @@ import type { CompiledQuery, InferResult } from 'kysely'
 import type { SessionRow, UserRow } from '../../store/database.js'
 import { mfaEnabledExpression } from '../../store/mfa-enabled.js'
 import type { Store } from '../../store/store.js'
+import { SESSION_TABLES, SessionLookupCache } from './lookup-cache.js'
 
 export type SessionWithUser = SessionRow & { user: UserRow & { mfa_enabled: boolean } }
 
@@ -45,7 +46,34 @@ type LookupRow = InferResult<ReturnType<typeof lookupQuery>>[number]
 const TOKEN_HASH_PLACEHOLDER = '\u0000token_hash\u0000'
 const compiledLookups = new WeakMap<Store, CompiledQuery<LookupRow>>()
 
+// About 1 KiB each: the cache stays within a few MiB however many sessions there are.
+const LOOKUP_CACHE_ENTRIES = 10_000
+const lookupCaches = new WeakMap<Store, SessionLookupCache<SessionWithUser>>()
+
+function lookupCacheOf(store: Store): SessionLookupCache<SessionWithUser> {
+  let cache = lookupCaches.get(store)
+  if (!cache) {
+    cache = new SessionLookupCache(LOOKUP_CACHE_ENTRIES)
+    lookupCaches.set(store, cache)
+  }
+  return cache
+}
+
+/** A copy, so no caller can change what the cache holds. */
+const copyOf = (row: SessionWithUser): SessionWithUser => ({ ...row, user: { ...row.user } })
+
 export async function findSessionByTokenHash(store: Store, tokenHash: string): Promise<SessionWithUser | undefined> {
+  const stamp = store.changeStamp(SESSION_TABLES)
+  if (stamp !== null) {
+    const cached = lookupCacheOf(store).get(tokenHash, stamp)
+    if (cached) return copyOf(cached)
+  }
+  const row = await readSession(store, tokenHash)
+  if (row && stamp !== null) lookupCacheOf(store).set(tokenHash, copyOf(row), stamp)
+  return row
+}
+
+async function readSession(store: Store, tokenHash: string): Promise<SessionWithUser | undefined> {
   let compiled = compiledLookups.get(store)
   if (!compiled) {
     compiled = lookupQuery(store, TOKEN_HASH_PLACEHOLDER).compile()
@@ -70,8 +98,16 @@ export async function findSessionByTokenHash(store: Store, tokenHash: string): P
   }
 }
 
-export async function touchSession(store: Store, id: string, nowMs: number): Promise<void> {
+/** Moves a session's idle window on. Only its last-seen time changes, so cached checks stay valid. */
+export async function touchSession(store: Store, tokenHash: string, id: string, nowMs: number): Promise<void> {
+  const before = store.changeStamp(SESSION_TABLES)
   await store.db.updateTable('sessions').set({ last_seen_at: nowMs }).where('id', '=', id).execute()
+  const after = store.changeStamp(SESSION_TABLES)
+  if (before === null || after === null) return
+  lookupCacheOf(store).carryOver(before, after, (entries) => {
+    const entry = entries.get(tokenHash)
+    if (entry) entry.last_seen_at = nowMs
+  })
 }
 
 export function listUserSessions(store: Store, userId: string, liveAfterMs: number, idleMs: number): Promise<SessionRow[]> {
