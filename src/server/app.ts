@@ -1,4 +1,4 @@
-import type { HttpBindings } from '@hono/node-server'
+import type { Http2Bindings, HttpBindings } from '@hono/node-server'
 import { type Context, Hono } from 'hono'
 import type { Auth } from '../create-auth.js'
 import { socketAddress } from '../http/client-address.js'
@@ -13,7 +13,32 @@ const NO_STORE = { 'Cache-Control': 'no-store' }
  * The root app of the standalone server: operations endpoints, the API under its base path, and
  * the web UI for every other path (or a plain landing text with UI_ENABLED=false).
  */
-export function createServerApp(auth: Auth, ui: UiSettings = { enabled: true }): Hono<ServerEnv> {
+export function createServerApp(auth: Auth, ui: UiSettings = { enabled: true }): ServerApp {
+  const app = createRootApp(auth, ui)
+  const base = auth.options.basePath
+  if (!base) return { fetch: app.fetch }
+  // API requests — most of them session checks — go straight to the API's handler instead of
+  // being routed twice, once by the root app and again by the API app.
+  return {
+    fetch(request, env) {
+      const url = request.url
+      const path = url.slice(url.indexOf('/', url.indexOf('//') + 2))
+      const next = path.charCodeAt(base.length)
+      const isApi = path.startsWith(base) && (Number.isNaN(next) || next === SLASH || next === QUESTION_MARK)
+      return isApi ? auth.handler(request, { clientAddress: socketAddress(env.incoming) }) : app.fetch(request, env)
+    },
+  }
+}
+
+const SLASH = 47
+const QUESTION_MARK = 63
+
+/** What @hono/node-server serves. */
+export interface ServerApp {
+  fetch(request: Request, env: HttpBindings | Http2Bindings): Response | Promise<Response>
+}
+
+function createRootApp(auth: Auth, ui: UiSettings): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>()
   const base = auth.options.basePath
 
