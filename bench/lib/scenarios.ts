@@ -77,11 +77,12 @@ export async function benchTarget(target: Target, settings: BenchSettings, log: 
     // Replay protection forbids reusing a code, so an MFA sign-in needs a user with an unspent step
     // (each serves one to three times per 30 s step). The pool is sized from the plain sign-in rate
     // just measured (an MFA sign-in costs at least as much; password hashing bounds both, whatever
-    // the concurrency), plus enough users to keep the connections busy for about six seconds.
+    // the concurrency): one user per sign-in the window could hold, plus enough to keep the
+    // connections busy for about six seconds.
     const windowSeconds = (settings.durationMs + settings.warmupMs) / 1000
     const mfaConnections = connectionsOf('mfa-sign-in')
     const signInRate = Math.max(0, ...signInRates.values()) || FALLBACK_SIGN_IN_RATE
-    const needed = mfaConnections.reduce((sum, c) => sum + Math.ceil(signInRate * windowSeconds * 0.6) + Math.min(c, Math.ceil(signInRate * 6) + 2), 2)
+    const needed = mfaConnections.reduce((sum, c) => sum + Math.ceil(signInRate * windowSeconds) + Math.min(c, Math.ceil(signInRate * 6) + 2), 2)
     const mfaStarted = performance.now()
     const mfaUsers = await seedUsers(target, seed, Math.min(needed, settings.maxMfaUsers), nextEmail)
     await eachLimit(mfaUsers, SEED_CONCURRENCY, (user) => target.enrolTotp(seed, user))

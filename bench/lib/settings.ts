@@ -71,7 +71,7 @@ export function readSettings(argv: string[]): BenchSettings {
     warmupMs: Math.min(1000, Math.max(200, durationMs / 5)),
     connections,
     stormConnections: connections[0] ?? 16,
-    maxMfaUsers: quick ? 200 : 3000,
+    maxMfaUsers: quick ? 200 : 4000,
     out: values.out,
     profileDir: values.profile ? join(tmpdir(), `portcullis-bench-profiles-${Date.now()}`) : null,
     only: values.only ? values.only.split(',') : null,
