@@ -8,10 +8,18 @@ export interface Outbox {
   flush(): Promise<void>
 }
 
-export function createOutbox(mailer: Mailer, logger: Logger): Outbox {
+// A mail server that stops answering holds each delivery until its timeouts (minutes): past this
+// many in flight, new mail is dropped and logged rather than held in memory without bound.
+export const MAX_DELIVERIES_IN_FLIGHT = 1000
+
+export function createOutbox(mailer: Mailer, logger: Logger, maxInFlight = MAX_DELIVERIES_IN_FLIGHT): Outbox {
   const pending = new Set<Promise<void>>()
   return {
     send(message) {
+      if (pending.size >= maxInFlight) {
+        logger.error({ mail: { subject: message.subject }, inFlight: pending.size }, 'mail dropped: too many deliveries waiting on the mail server')
+        return
+      }
       const delivery = mailer
         .send(message)
         .catch((error: unknown) => logger.error({ err: error, mail: { subject: message.subject } }, 'mail delivery failed'))
