@@ -174,6 +174,16 @@ describe.each(dialects)('$name: sessions', (dialect) => {
       expect((await t.request('GET', '/session', { token: other })).status).toBe(200)
     })
 
+    it('records the revocation in the audit log, once', async () => {
+      const { token, user } = await t.signUp()
+      const id = (await t.request('GET', '/session', { token })).body.session.id
+      expect((await t.request('POST', '/logout', { token })).status).toBe(204)
+      expect((await t.request('POST', '/logout', { token })).status).toBe(204)
+      const revoked = (await t.auth.api.audit.list(user.id)).filter((event) => event.type === 'session_revoked')
+      expect(revoked).toHaveLength(1)
+      expect(revoked[0]?.data).toMatchObject({ sessionId: id, current: true, reason: 'logout' })
+    })
+
     it('answers 204 without a session', async () => {
       expect((await t.request('POST', '/logout', { headers: { origin: ORIGIN } })).status).toBe(204)
     })

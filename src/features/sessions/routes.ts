@@ -32,7 +32,9 @@ export function sessionRoutes(sessions: SessionService, audit: AuditService, kit
 
   app.post('/logout', async (c) => {
     const resolved = await kit.sessions.current(c)
-    if (resolved) await sessions.revoke(resolved.session.userId, resolved.session.id)
+    if (resolved && (await sessions.revoke(resolved.session.userId, resolved.session.id))) {
+      await audit.record('session_revoked', resolved.session.userId, c.get('context'), { sessionId: resolved.session.id, current: true, reason: 'logout' })
+    }
     clearCookie(c, kit.options, SESSION_COOKIE)
     return c.body(null, 204)
   })
