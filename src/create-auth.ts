@@ -19,6 +19,7 @@ import { createRecoveryCodeService, DEFAULT_RECOVERY_CODE_COUNT } from './featur
 import { createSessionService } from './features/sessions/index.js'
 import { sessionRoutes } from './features/sessions/routes.js'
 import { createTotpService } from './features/totp/index.js'
+import { createWebauthnService, webauthnRoutes } from './features/webauthn/index.js'
 import { createApiApp } from './http/app.js'
 import { createCsrfGuard } from './http/csrf.js'
 import type { HandlerInfo } from './http/env.js'
@@ -57,11 +58,25 @@ export function createAuth(input: AuthOptions = {}) {
   const totp = createTotpService({ ...base, options })
   const recoveryCodes = createRecoveryCodeService(base)
   const emailOtp = createEmailOtpService({ ...base, outbox, lockout, options })
-  const factors = [totp.factor, recoveryCodes.factor, ...(options.emailSecondFactor ? [emailOtp.factor] : [])]
+  const webauthn = createWebauthnService({ ...base, audit, lockout, sessions, options })
+  const factors = [totp.factor, webauthn.factor, recoveryCodes.factor, ...(options.emailSecondFactor ? [emailOtp.factor] : [])]
   const challenges = createChallengeService({ ...base, audit, lockout, factors, options })
   const trustedDevices = createTrustedDeviceService({ ...base, audit, options })
   const stepUp = createStepUp({ clock, audit, lockout, factors: [totp.factor, recoveryCodes.factor] })
-  const mfa = createMfaService({ store, clock, audit, sessions, totp, recoveryCodes, emailOtp, challenges, trustedDevices, stepUp, options })
+  const mfa = createMfaService({
+    store,
+    clock,
+    audit,
+    sessions,
+    totp,
+    recoveryCodes,
+    emailOtp,
+    challenges,
+    trustedDevices,
+    stepUp,
+    passkeys: webauthn,
+    options,
+  })
   const emailLinks = createEmailLinkService({ ...base, outbox, audit, lockout, sessions, mfa, options })
   const accounts = createAccountService({ ...base, audit, lockout, sessions, mfa, emailLinks, options })
   const magicLinks = createMagicLinkService({ ...base, outbox, lockout, options })
@@ -81,6 +96,7 @@ export function createAuth(input: AuthOptions = {}) {
       mfaRecoveryRoutes(mfaRecovery, accounts, kit),
       emailOtpRoutes(emailOtp, mfa, accounts, kit),
       magicLinkRoutes(magicLinks, mfa, accounts, kit),
+      webauthnRoutes(webauthn, mfa, accounts, kit),
       adminRoutes(admin, options.adminToken),
     ],
   })
@@ -94,6 +110,7 @@ export function createAuth(input: AuthOptions = {}) {
     emailOtp,
     magicLinks,
     emailLinks,
+    webauthn,
     mfaRecovery,
     passwords: { validate: accounts.validatePassword, policy: accounts.policy },
     mfa: {

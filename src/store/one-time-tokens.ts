@@ -2,7 +2,16 @@ import type { OneTimeTokenRow } from './database.js'
 import type { Store } from './store.js'
 
 /** What a one-time token is for; a token minted for one purpose is never looked up under another. */
-export type TokenPurpose = 'email_otp' | 'mfa_email_otp' | 'magic_link' | 'email_verify' | 'password_reset' | 'mfa_recovery' | 'mfa_recovery_cancel'
+export type TokenPurpose =
+  | 'email_otp'
+  | 'mfa_email_otp'
+  | 'magic_link'
+  | 'email_verify'
+  | 'password_reset'
+  | 'mfa_recovery'
+  | 'mfa_recovery_cancel'
+  | 'webauthn_register'
+  | 'webauthn_authenticate'
 
 /** Inserts a token, first voiding the unused ones of the same purpose and email (a new code replaces the old). */
 export async function replaceToken(store: Store, row: OneTimeTokenRow): Promise<void> {

@@ -7,6 +7,7 @@ import type { EmailOtpService } from '../email-otp/index.js'
 import type { RecoveryCodeService } from '../recovery-codes/index.js'
 import type { Session, SessionService } from '../sessions/index.js'
 import type { TotpService } from '../totp/index.js'
+import type { PasskeySummary } from '../webauthn/index.js'
 import type { ChallengeService } from './challenge.js'
 import { cancelPendingRecovery } from './recovery.js'
 import type { StepUp } from './step-up.js'
@@ -24,6 +25,12 @@ export interface MfaDeps {
   challenges: ChallengeService
   trustedDevices: TrustedDeviceService
   stepUp: StepUp
+  passkeys: {
+    isEnrolled(userId: string): Promise<boolean>
+    list(userId: string): Promise<PasskeySummary[]>
+    remove(userId: string, id: string): Promise<boolean>
+    removeAll(userId: string): Promise<number>
+  }
   options: { mfaPolicy: 'optional' | 'required' }
 }
 
@@ -35,8 +42,8 @@ export interface MfaOverview {
 }
 
 export function createMfaService(deps: MfaDeps) {
-  /** A second factor that makes MFA "on": an authenticator app (passkeys join later). */
-  const isEnabled = (userId: string) => deps.totp.isEnrolled(userId)
+  /** A second factor that makes MFA "on": an authenticator app or a passkey. */
+  const isEnabled = async (userId: string) => (await deps.totp.isEnrolled(userId)) || (await deps.passkeys.isEnrolled(userId))
 
   async function signedIn(userId: string, firstFactor: FirstFactor, context: RequestContext, trustedDevice: boolean): Promise<SignInOutcome> {
     const aal = trustedDevice ? 2 : 1
@@ -92,9 +99,9 @@ export function createMfaService(deps: MfaDeps) {
    * @throws invalid_code, conflict
    */
   async function confirmTotp(userId: string, enrollmentId: string, code: string, context: RequestContext): Promise<{ recoveryCodes?: string[] }> {
-    // The first factor's recovery codes come into force in the same transaction as the factor: a
-    // crash can never leave an active factor without them.
-    const fresh = (await isEnabled(userId)) ? undefined : deps.recoveryCodes.prepare(userId)
+    // A user without recovery codes (the first factor, or after passkeys only) gets them, in force
+    // in the same transaction as the factor: a crash can never leave an active factor without them.
+    const fresh = (await deps.recoveryCodes.remaining(userId)) > 0 ? undefined : deps.recoveryCodes.prepare(userId)
     await deps.totp.confirm(userId, enrollmentId, code, fresh?.write)
     await deps.audit.record('factor_enrolled', userId, context, { type: 'totp' })
     if (!fresh) return {}
@@ -111,10 +118,39 @@ export function createMfaService(deps: MfaDeps) {
     await deps.stepUp.assertStepUp(session, code, context)
     await deps.totp.remove(session.userId)
     await deps.audit.record('factor_disabled', session.userId, context, { type: 'totp' })
-    if (!(await isEnabled(session.userId))) {
-      await deps.recoveryCodes.remove(session.userId)
-      await deps.trustedDevices.revokeAll(session.userId, context, 'mfa_disabled')
+    await afterFactorRemoved(session.userId, context)
+  }
+
+  /**
+   * A pending challenge this method may complete, for a ceremony that must be bound to it.
+   * @throws challenge_invalid, invalid_request (the challenge does not offer the method)
+   */
+  async function pendingChallenge(token: string, method: MfaMethod): Promise<{ challengeId: string; userId: string }> {
+    const row = await deps.challenges.loadPending(token)
+    if (!(await deps.challenges.methodsFor(row.user_id, row.first_factor as FirstFactor)).includes(method)) {
+      throw new PortcullisError('invalid_request', `This challenge cannot be completed with ${method}`, {
+        details: [{ field: 'challenge', message: 'not offered' }],
+      })
     }
+    return { challengeId: row.id, userId: row.user_id }
+  }
+
+  /**
+   * Deletes a passkey after a step-up; with no second factor left, recovery codes and trusted devices go too.
+   * @throws not_found (not this user's passkey), step_up_required, invalid_code, too_many_requests
+   */
+  async function removePasskey(session: Session, id: string, code: string | undefined, context: RequestContext): Promise<void> {
+    if (!(await deps.passkeys.list(session.userId)).some((passkey) => passkey.id === id)) throw new PortcullisError('not_found', 'No such passkey')
+    await deps.stepUp.assertStepUp(session, code, context)
+    if (!(await deps.passkeys.remove(session.userId, id))) throw new PortcullisError('not_found', 'No such passkey')
+    await deps.audit.record('factor_disabled', session.userId, context, { type: 'webauthn', credentialId: id })
+    await afterFactorRemoved(session.userId, context)
+  }
+
+  async function afterFactorRemoved(userId: string, context: RequestContext): Promise<void> {
+    if (await isEnabled(userId)) return
+    await deps.recoveryCodes.remove(userId)
+    await deps.trustedDevices.revokeAll(userId, context, 'mfa_disabled')
   }
 
   /**
@@ -131,9 +167,13 @@ export function createMfaService(deps: MfaDeps) {
 
   async function overview(userId: string): Promise<MfaOverview> {
     const totp = await deps.totp.describe(userId)
+    const passkeys = await deps.passkeys.list(userId)
     return {
-      enabled: totp !== null,
-      factors: totp ? [{ ...totp, type: 'totp' }] : [],
+      enabled: totp !== null || passkeys.length > 0,
+      factors: [
+        ...(totp ? [{ ...totp, type: 'totp' as const }] : []),
+        ...passkeys.map((passkey) => ({ id: passkey.id, type: 'webauthn' as const, createdAt: passkey.createdAt, lastUsedAt: passkey.lastUsedAt })),
+      ],
       recoveryCodesRemaining: await deps.recoveryCodes.remaining(userId),
       trustedDevices: (await deps.trustedDevices.list(userId)).length,
     }
@@ -142,6 +182,7 @@ export function createMfaService(deps: MfaDeps) {
   /** Removes every factor, recovery code and trusted device and ends every session; the caller audits why. */
   async function removeFactors(userId: string, context: RequestContext, reason: string): Promise<void> {
     await deps.totp.remove(userId)
+    await deps.passkeys.removeAll(userId)
     await deps.recoveryCodes.remove(userId)
     await deps.trustedDevices.revokeAll(userId, context, reason)
     await deps.sessions.revokeAll(userId)
@@ -165,6 +206,8 @@ export function createMfaService(deps: MfaDeps) {
     issueChallenge: (userId: string, context: RequestContext) => deps.challenges.issue(userId, 'password', context),
     confirmTotp,
     disableTotp,
+    removePasskey,
+    pendingChallenge,
     regenerateRecoveryCodes,
     overview,
     removeFactors,
