@@ -16,6 +16,9 @@ const NOTICES: Record<string, SecurityProps['notice']> = {
   enroll_first: { kind: 'info', text: 'Set up an authenticator app before anything else.' },
   totp_on: { kind: 'ok', text: 'Two-step verification is on.' },
   totp_off: { kind: 'ok', text: 'Two-step verification is off. Your recovery codes and trusted devices were removed.' },
+  totp_removed: { kind: 'ok', text: 'The authenticator app was removed. Your passkeys still protect your account.' },
+  passkey_added: { kind: 'ok', text: 'Your passkey was added. You can sign in with it, or use it as your second step.' },
+  passkey_deleted: { kind: 'ok', text: 'That passkey was deleted.' },
   enrollment_expired: { kind: 'error', text: 'That setup expired. Start again: you will get a new QR code.' },
   already_on: { kind: 'info', text: 'An authenticator app is already set up.' },
   device_forgotten: { kind: 'ok', text: 'That device will be asked for a code at its next sign-in.' },
@@ -41,6 +44,8 @@ export function accountRoutes(ui: UiKit) {
       overview,
       mustEnroll,
       stepUpNeeded: overview.enabled && !api.mfa.hasFreshMfa(session),
+      passkeys: await api.webauthn.list(userId),
+      api: ui.options.basePath,
       devices: await api.mfa.trustedDevices.list(userId),
       sessions: await api.sessions.list(userId, session.id),
       minLength: policy.minLength,
@@ -120,7 +125,15 @@ export function accountRoutes(ui: UiKit) {
     act(c, 'totp', 'any', async ({ session }) => {
       const body = await parseBody(c, stepUpBody)
       await api.mfa.disableTotp(session, body.code || undefined, ui.context(c))
-      return ui.redirect(c, `${HOME}?notice=totp_off`)
+      return ui.redirect(c, `${HOME}?notice=${(await api.mfa.isEnabled(session.userId)) ? 'totp_removed' : 'totp_off'}`)
+    }),
+  )
+
+  app.post('/account/passkeys/:id/delete', (c) =>
+    act(c, 'passkeys', 'any', async ({ session }) => {
+      const body = await parseBody(c, stepUpBody)
+      await api.mfa.removePasskey(session, c.req.param('id'), body.code || undefined, ui.context(c))
+      return ui.redirect(c, `${HOME}?notice=passkey_deleted`)
     }),
   )
 

@@ -11,6 +11,7 @@ export interface Asset {
 export interface Assets {
   style: Asset
   script: Asset
+  passkeys: Asset
   icon: Asset
   byName: ReadonlyMap<string, Asset>
 }
@@ -30,13 +31,15 @@ export function loadAssets(accentColor: string | undefined): Assets {
     accentColor ? `${text}:root {\n  --accent: ${accent};\n  --accent-text: ${textOn(accent)};\n}\n` : text,
   )
   const script = load('recovery-codes.js', 'text/javascript; charset=utf-8')
+  const passkeys = load('passkeys.js', 'text/javascript; charset=utf-8')
   const icon = load('favicon.svg', 'image/svg+xml', (text) => text.replaceAll(DEFAULT_ACCENT, accent))
   const byName = new Map([
     ['style.css', style],
     ['recovery-codes.js', script],
+    ['passkeys.js', passkeys],
     ['favicon.svg', icon],
   ])
-  return { style, script, icon, byName }
+  return { style, script, passkeys, icon, byName }
 }
 
 // WCAG relative luminance: dark text on light accents, white text on dark ones.

@@ -129,3 +129,39 @@ export function ButtonForm(props: { action: string; label: string; class?: strin
     </Form>
   )
 }
+
+/**
+ * A button that runs a passkey ceremony in the browser (static/passkeys.js). Hidden until the
+ * script finds WebAuthn, so a browser without it never shows a dead button.
+ */
+export function PasskeyButton(props: {
+  kind: 'register' | 'sign-in' | 'challenge'
+  api: string
+  label: string
+  id: string
+  challenge?: string
+  next?: string
+  class?: string
+  children?: Child
+}) {
+  return (
+    <div data-passkey-group hidden>
+      {props.children}
+      <div class="actions">
+        <button
+          type="button"
+          class={props.class}
+          data-passkey={props.kind}
+          data-api={props.api}
+          data-challenge={props.challenge}
+          data-next={props.next}
+          data-status={`${props.id}-status`}
+          hidden
+        >
+          {props.label}
+        </button>
+      </div>
+      <p class="hint" id={`${props.id}-status`} aria-live="polite" />
+    </div>
+  )
+}

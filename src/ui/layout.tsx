@@ -29,6 +29,7 @@ export function Layout(props: LayoutProps) {
         <link rel="stylesheet" href={props.assets.style.href} />
         <link rel="icon" href={props.assets.icon.href} type="image/svg+xml" />
         {props.script ? <script src={props.assets.script.href} defer /> : null}
+        <script src={props.assets.passkeys.href} defer />
       </head>
       <body class={props.wide ? 'wide' : undefined}>
         <PageContext.Provider value={{ csrfToken: props.csrfToken }}>

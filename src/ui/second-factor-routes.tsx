@@ -28,6 +28,7 @@ export function secondFactorRoutes(ui: UiKit) {
     const page = (
       <VerifyPage
         issuer={ui.options.totpIssuer}
+        api={ui.options.basePath}
         challenge={challenge}
         methods={status.methods}
         method={chosen as MfaMethod}

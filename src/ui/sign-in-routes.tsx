@@ -32,7 +32,7 @@ export function signInRoutes(ui: UiKit) {
   const placement = { email: 'email', password: 'password', credentials: 'password', code: 'code', minLength: policy.minLength, maxLength: policy.maxLength }
 
   const loginPage = (c: UiContext, props: { email?: string; errors?: FieldErrors; notice?: LoginProps['notice'] }, error?: unknown) =>
-    ui.render(c, 'Sign in', <LoginPage product={ui.product} {...props} />, { status: error ? ui.statusOf(error) : 200 })
+    ui.render(c, 'Sign in', <LoginPage product={ui.product} api={ui.options.basePath} {...props} />, { status: error ? ui.statusOf(error) : 200 })
 
   app.get('/signup', async (c) => {
     if (await ui.session(c)) return ui.redirect(c, HOME)

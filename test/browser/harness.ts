@@ -48,11 +48,12 @@ export interface UiServer {
  * database, a fixed clock and an in-memory mailbox. PUBLIC_URL is the real address, so mailed
  * links and the Origin check work as they do in production.
  */
-export async function startUiServer(options: AuthOptions = {}, ui: UiSettings = { enabled: true }): Promise<UiServer> {
+export async function startUiServer(options: AuthOptions = {}, ui: UiSettings = { enabled: true }, hostName = '127.0.0.1'): Promise<UiServer> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-ui-'))
   const server: Server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  // WebAuthn takes a domain as the relying party, never an IP address: passkey tests use "localhost".
+  const url = `http://${hostName}:${(server.address() as AddressInfo).port}`
   const clock = createFixedClock(new Date())
   const mailbox = createMemoryMailer()
   const auth = createAuth({

@@ -1,7 +1,10 @@
-import { Alert, Field, type FieldErrors, Form, FormErrors } from '../components.js'
+import { Alert, Field, type FieldErrors, Form, FormErrors, PasskeyButton } from '../components.js'
+import { HOME } from '../kit.js'
 
 export interface LoginProps {
   product: string
+  /** The API's base path, for the passkey button's requests. */
+  api: string
   email?: string
   errors?: FieldErrors
   notice?: { kind: 'ok' | 'info' | 'error'; text: string } | undefined
@@ -39,6 +42,9 @@ export function LoginPage(props: LoginProps) {
           </button>
         </div>
       </Form>
+      <PasskeyButton kind="sign-in" api={props.api} label="Sign in with a passkey" id="passkey-sign-in" next={HOME} class="secondary">
+        <p class="divider">or with a passkey on this device</p>
+      </PasskeyButton>
       <p class="muted below">
         New here? <a href="/signup">Create an account</a>
       </p>

@@ -5,7 +5,7 @@ import { ButtonForm, Field, type FieldErrors, Form, FormErrors } from '../compon
 import { describeDevice, formatTime } from '../format.js'
 
 /** The code a sensitive action asks for when the session has not completed MFA in the last minutes. */
-function StepUpField(props: { id: string; errors: FieldErrors }) {
+export function StepUpField(props: { id: string; errors: FieldErrors }) {
   return (
     <Field
       id={props.id}

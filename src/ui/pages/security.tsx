@@ -1,12 +1,14 @@
 import type { User } from '../../features/accounts/index.js'
 import type { MfaOverview, TrustedDevice } from '../../features/mfa/index.js'
 import type { SessionSummary } from '../../features/sessions/index.js'
+import type { PasskeySummary } from '../../features/webauthn/index.js'
 import { Alert, type FieldErrors } from '../components.js'
+import { PasskeysSection } from './passkeys-section.js'
 import { EmailSection, PasswordSection, RecoveryCodesSection, SessionsSection, TotpSection, TrustedDevicesSection } from './security-sections.js'
 
 /** A form of the page that failed, and why: its errors are shown inside that form only. */
 export interface SectionErrors {
-  section: 'totp' | 'recovery' | 'password' | 'email' | 'devices' | 'sessions'
+  section: 'totp' | 'passkeys' | 'recovery' | 'password' | 'email' | 'devices' | 'sessions'
   errors: FieldErrors
 }
 
@@ -17,6 +19,9 @@ export interface SecurityProps {
   mustEnroll: boolean
   /** Changing the password would need a code now (the session has no recent MFA). */
   stepUpNeeded: boolean
+  passkeys: PasskeySummary[]
+  /** The API's base path, for the passkey buttons' requests. */
+  api: string
   devices: TrustedDevice[]
   sessions: SessionSummary[]
   minLength: number
@@ -43,6 +48,7 @@ export function SecurityPage(props: SecurityProps) {
         </Alert>
       ) : null}
       <TotpSection overview={props.overview} errors={errorsOf('totp')} />
+      <PasskeysSection passkeys={props.passkeys} api={props.api} errors={errorsOf('passkeys')} />
       {props.mustEnroll ? null : (
         <>
           {props.overview.enabled ? <RecoveryCodesSection overview={props.overview} errors={errorsOf('recovery')} /> : null}

@@ -1,9 +1,12 @@
 import type { MfaMethod } from '../../features/mfa/index.js'
-import { Alert, ButtonForm, Field, type FieldErrors, Form, FormErrors } from '../components.js'
+import { Alert, ButtonForm, Field, type FieldErrors, Form, FormErrors, PasskeyButton } from '../components.js'
+import { HOME } from '../kit.js'
 
 export interface VerifyProps {
   /** The name the authenticator app shows for this account (TOTP_ISSUER). */
   issuer: string
+  /** The API's base path, for the passkey button's requests. */
+  api: string
   challenge: string
   methods: MfaMethod[]
   method: MfaMethod
@@ -31,7 +34,11 @@ export function VerifyPage(props: VerifyProps) {
         </Alert>
       ) : null}
       <FormErrors errors={errors} />
-      {needsSend ? (
+      {method === 'webauthn' ? (
+        <PasskeyButton kind="challenge" api={props.api} label="Use your passkey" id="passkey-challenge" challenge={challenge} next={HOME}>
+          <p>Confirm it is you with the passkey on this device or your security key.</p>
+        </PasskeyButton>
+      ) : needsSend ? (
         <>
           <p>We can email you a one-time code to finish signing in.</p>
           <ButtonForm action="/login/verify/email" label="Email me a code" hidden={{ challenge }} />
@@ -64,6 +71,11 @@ export function VerifyPage(props: VerifyProps) {
       )}
       <h2 class="below">Other ways to sign in</h2>
       <ul class="plain">
+        {method !== 'webauthn' && props.methods.includes('webauthn') ? (
+          <li>
+            <a href={verifyPath(challenge, 'webauthn')}>Use a passkey</a>
+          </li>
+        ) : null}
         {method !== 'totp' && props.methods.includes('totp') ? (
           <li>
             <a href={verifyPath(challenge, 'totp')}>Use your authenticator app</a>
