@@ -63,7 +63,14 @@ export class Argon2Pool {
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      const worker = this.idle.pop() ?? (this.busy.size < this.options.size ? this.spawn() : undefined)
+      let worker: Worker | undefined
+      try {
+        worker = this.idle.pop() ?? (this.busy.size < this.options.size ? this.spawn() : undefined)
+      } catch (error) {
+        // No thread could be started (out of memory, say): the job waiting longest fails, the rest wait.
+        this.queue.shift()?.reject(error instanceof Error ? error : new Error(String(error)))
+        continue
+      }
       if (!worker) return
       const job = this.queue.shift() as Job
       this.busy.set(worker, job)
@@ -94,6 +101,7 @@ export class Argon2Pool {
       this.dispatch()
     }
     worker.on('error', retire)
+    worker.on('messageerror', retire)
     worker.on('exit', (code) => retire(new Error(`An argon2 thread exited with code ${code}`)))
     return worker
   }

@@ -14,9 +14,19 @@ if (workerData.niceness > 0) {
   }
 }
 
+// A stored hash that cannot be read is a mismatch, not a failure: the caller counts a wrong
+// password. Everything else that goes wrong here reaches the caller as an error.
+function verifyOrFalse(hash, password) {
+  try {
+    return verifySync(hash, password)
+  } catch {
+    return false
+  }
+}
+
 parentPort.on('message', ({ id, operation, args }) => {
   try {
-    const value = operation === 'hash' ? hashSync(args[0], args[1]) : verifySync(args[0], args[1])
+    const value = operation === 'hash' ? hashSync(args[0], args[1]) : verifyOrFalse(args[0], args[1])
     parentPort.postMessage({ id, value })
   } catch (error) {
     parentPort.postMessage({ id, error: error instanceof Error ? error.message : String(error) })

@@ -11,13 +11,12 @@ export async function hashPassword(password: string): Promise<string> {
   return (await sharedArgon2Pool().run('hash', [password, ARGON2_PARAMS])) as string
 }
 
-/** Checks a password against a stored hash; a malformed hash is a mismatch, not a crash. */
+/**
+ * Checks a password against a stored hash; a malformed hash is a mismatch. A failure of the
+ * hashing threads themselves is thrown: it must not count as somebody's wrong password.
+ */
 export async function verifyPassword(storedHash: string, password: string): Promise<boolean> {
-  try {
-    return (await sharedArgon2Pool().run('verify', [storedHash, password])) === true
-  } catch {
-    return false
-  }
+  return (await sharedArgon2Pool().run('verify', [storedHash, password])) === true
 }
 
 /** True when a hash was made with other parameters than today's, so sign-in should rehash it. */

@@ -47,7 +47,7 @@ export function createSessionReader(sessions: SessionService, settings: CookieSe
   async function require(c: Context<AppEnv>): Promise<ResolvedSession> {
     const resolved = await requireForEnrollment(c)
     if (settings.mfaPolicy === 'required' && !resolved.user.mfa_enabled) {
-      throw new PortcullisError('mfa_enrollment_required', 'Set up a second factor before continuing', { details: [{ enroll: ['totp'] }] })
+      throw new PortcullisError('mfa_enrollment_required', 'Set up a second factor before continuing', { details: [{ enroll: ['totp', 'webauthn'] }] })
     }
     return resolved
   }

@@ -47,6 +47,24 @@ describe('Store.changeStamp on SQLite', () => {
     expect(moved()).toBe(true)
   })
 
+  it('moves for a write with RETURNING (a "reader" to the driver) and for a schema-qualified table', async () => {
+    let last = stamp()
+    const moved = () => {
+      const now = stamp()
+      const changed = now !== last
+      last = now
+      return changed
+    }
+    await store.db.insertInto('users').values(user).returning('id').execute()
+    expect(moved()).toBe(true)
+    await store.db.deleteFrom('sessions').where('user_id', '=', 'u1').returning('id').execute()
+    expect(moved()).toBe(true)
+    await sql`update "main"."users" set name = 'C'`.execute(store.db)
+    expect(moved()).toBe(true)
+    await sql`with gone as (select id from users) delete from users where id in (select id from gone) returning id`.execute(store.db)
+    expect(moved()).toBe(true)
+  })
+
   it('stays put for reads and for writes to other tables, and moves for SQL it cannot place', async () => {
     const before = stamp()
     await store.db.selectFrom('users').selectAll().execute()

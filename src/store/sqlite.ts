@@ -53,7 +53,10 @@ function commitsByOtherConnections(connection: SQLite.Database): () => number {
 
 // Statements that open or end a transaction write no table.
 const TRANSACTION_CONTROL = /^\s*(?:begin|commit|end|rollback|savepoint|release)\b/i
-const WRITTEN_TABLE = /^\s*(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+(?:"([^"]+)"|(\w+))/i
+// The table right after the verb, past an optional schema ("main"."sessions").
+const WRITTEN_TABLE = /^\s*(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+(?:(?:"[^"]+"|\w+)\.)?(?:"([^"]+)"|(\w+))/i
+const READ_ONLY = /^\s*(?:select|pragma|explain)\b/i
+const WRITE_WORD = /\b(?:insert|update|delete|replace)\b/i
 
 /**
  * Counts the writes this connection runs, per table. A write whose table it cannot read (DDL,
@@ -64,11 +67,16 @@ class WriteCounter {
   private readonly byTable = new Map<string, number>()
   private unknown = 0
 
-  /** The table a write statement changes: a name, null for no table, or '*' for any. */
-  static tableOf(sql: string): string | null {
+  /**
+   * The table a statement changes: a name, null for none, or '*' for any it cannot name. A write
+   * with RETURNING is a "reader" to better-sqlite3, so the SQL text decides, not the driver.
+   */
+  static tableOf(sql: string, reader: boolean): string | null {
     if (TRANSACTION_CONTROL.test(sql)) return null
     const match = WRITTEN_TABLE.exec(sql)
-    return match ? (match[1] ?? match[2] ?? '*') : '*'
+    if (match) return match[1] ?? match[2] ?? '*'
+    if (!reader) return '*'
+    return READ_ONLY.test(sql) || !WRITE_WORD.test(sql) ? null : '*'
   }
 
   count(table: string): void {
@@ -107,18 +115,24 @@ function withStatementCache(connection: SQLite.Database, size: number, writes: W
   }
 }
 
-/** A write statement that counts each run against its table; reads are handed over as they are. */
+/** A write statement that counts each run against its table, however it is run; reads are handed over as they are. */
 function counted(statement: SQLite.Statement, sql: string, writes: WriteCounter): SqliteStatement {
-  if (statement.reader) return statement
-  const table = WriteCounter.tableOf(sql)
+  const table = WriteCounter.tableOf(sql, statement.reader)
   if (table === null) return statement
+  // Counted before the write, so a failed write invalidates as well: too often is harmless, too rarely is not.
+  const count = () => writes.count(table)
   return {
-    reader: false,
-    all: (parameters) => statement.all(parameters),
-    iterate: (parameters) => statement.iterate(parameters),
+    reader: statement.reader,
+    all(parameters) {
+      count()
+      return statement.all(parameters)
+    },
+    iterate(parameters) {
+      count()
+      return statement.iterate(parameters)
+    },
     run(parameters) {
-      // Counted before the write, so a failed write invalidates as well: too often is harmless, too rarely is not.
-      writes.count(table)
+      count()
       return statement.run(parameters)
     },
   }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { dialects } from '../support/dialects.js'
-import { signUpWithTotp } from '../support/mfa.js'
+import { freshCode, signUpWithTotp } from '../support/mfa.js'
 import { SoftAuthenticator } from '../support/passkey.js'
 import { createTestAuth, ORIGIN, type TestAuth } from '../support/test-auth.js'
 
@@ -60,13 +60,36 @@ describe.each(dialects)('$name: passkeys (WebAuthn)', (dialect) => {
       expect(enrolled?.data).toMatchObject({ type: 'webauthn' })
     })
 
+    it('needs a sign-in from the last 10 minutes, or with MFA on a second factor from the last 10 minutes', async () => {
+      const plain = await t.signUp()
+      t.clock.advance(11 * MINUTE)
+      const stale = await t.request('POST', '/webauthn/register/options', { token: plain.token, body: {} })
+      expect(stale.status).toBe(403)
+      expect(stale.body.error.code).toBe('step_up_required')
+      const again = await t.signIn(plain.email, plain.password)
+      expect((await t.request('POST', '/webauthn/register/options', { token: again.body.token, body: {} })).status).toBe(200)
+
+      // The sign-up session of someone who then turned on TOTP is still valid, and must not plant a passkey.
+      const user = await signUpWithTotp(t)
+      const planted = await t.request('POST', '/webauthn/register/options', { token: user.token, body: {} })
+      expect(planted.status).toBe(403)
+      const challenge = (await t.signIn(user.email, user.password)).body.challenge
+      const verified = await t.request('POST', '/mfa/verify', { body: { challenge, method: 'totp', code: freshCode(t, user) }, headers: TOKEN_FLOW })
+      expect((await t.request('POST', '/webauthn/register/options', { token: verified.body.token, body: {} })).status).toBe(200)
+      t.clock.advance(11 * MINUTE)
+      expect((await t.request('POST', '/webauthn/register/options', { token: verified.body.token, body: {} })).status).toBe(403)
+    })
+
     it('lists the registered passkeys as credentials to exclude next time', async () => {
-      const { token, credentialId } = await userWithPasskey()
-      expect((await registrationOptions(token)).excludeCredentials).toEqual([{ id: credentialId, type: 'public-key', transports: ['internal'] }])
+      const { credentialId } = await userWithPasskey()
+      // With a passkey on, adding another needs a second factor just now: sign in with the first.
+      const fresh = await authenticateVerify(authenticator.get(await authenticationOptions()))
+      expect((await registrationOptions(fresh.body.token)).excludeCredentials).toEqual([{ id: credentialId, type: 'public-key', transports: ['internal'] }])
     })
 
     it('refuses a response from another origin, a replayed response and another user’s ceremony', async () => {
       const { token } = await t.signUp()
+      const stolen = authenticator.create(await registrationOptions(token))
       const foreign = await registerVerify(token, authenticator.create(await registrationOptions(token), { origin: 'https://evil.example' }))
       expect(foreign.status).toBe(400)
       expect(foreign.body.error.code).toBe('invalid_code')
@@ -76,7 +99,6 @@ describe.each(dialects)('$name: passkeys (WebAuthn)', (dialect) => {
       expect((await registerVerify(token, response)).status).toBe(400)
 
       const other = await t.signUp()
-      const stolen = authenticator.create(await registrationOptions(token))
       expect((await registerVerify(other.token, stolen)).status).toBe(400)
       expect((await t.request('GET', '/webauthn/credentials', { token: other.token })).body.credentials).toEqual([])
     })
@@ -127,6 +149,16 @@ describe.each(dialects)('$name: passkeys (WebAuthn)', (dialect) => {
       expect((await t.request('GET', `/mfa/challenge/status?challenge=${encodeURIComponent(second)}`)).body.attemptsRemaining).toBe(4)
     })
 
+    it('answers a passkey "code" sent to /mfa/verify that is not an assertion with 400, never a 500', async () => {
+      const { email, password } = await userWithPasskey()
+      for (const code of ['null', '42', '"text"', '[]', '{}', 'not json']) {
+        const challenge = (await t.signIn(email, password)).body.challenge
+        const answer = await t.request('POST', '/mfa/verify', { body: { challenge, method: 'webauthn', code }, headers: TOKEN_FLOW })
+        expect(answer.status).toBe(400)
+        expect(answer.body.error.code).toBe('invalid_code')
+      }
+    })
+
     it('is not offered for a challenge of a user without passkeys', async () => {
       const user = await signUpWithTotp(t)
       const challenge = (await t.signIn(user.email, user.password)).body.challenge
@@ -164,6 +196,15 @@ describe.each(dialects)('$name: passkeys (WebAuthn)', (dialect) => {
       // A clone signs with a counter the server has already seen.
       const stale = authenticator.get(await authenticationOptions(), { counterStep: 0 })
       expect((await authenticateVerify(stale)).status).toBe(400)
+    })
+
+    it('cancels a pending self-service recovery, as any completed second factor does', async () => {
+      const { email, password, user } = await userWithPasskey()
+      const challenge = (await t.signIn(email, password)).body.challenge
+      expect((await t.request('POST', '/mfa/recovery/request', { body: { challenge } })).status).toBe(202)
+      expect((await authenticateVerify(authenticator.get(await authenticationOptions()))).status).toBe(200)
+      const cancelled = (await t.auth.api.audit.list(user.id)).find((event) => event.type === 'mfa_recovery_cancelled')
+      expect(cancelled?.data).toMatchObject({ by: 'sign_in_with_factor' })
     })
 
     it('cannot use a ceremony bound to a challenge as a passwordless sign-in', async () => {

@@ -10,7 +10,7 @@ import type { TotpService } from '../totp/index.js'
 import type { PasskeySummary } from '../webauthn/index.js'
 import type { ChallengeService } from './challenge.js'
 import { cancelPendingRecovery } from './recovery.js'
-import type { StepUp } from './step-up.js'
+import { STEP_UP_WINDOW_MS, type StepUp } from './step-up.js'
 import type { TrustedDeviceService } from './trusted-devices.js'
 import type { FirstFactor, MfaMethod, SignInOutcome } from './types.js'
 
@@ -99,9 +99,11 @@ export function createMfaService(deps: MfaDeps) {
    * @throws invalid_code, conflict
    */
   async function confirmTotp(userId: string, enrollmentId: string, code: string, context: RequestContext): Promise<{ recoveryCodes?: string[] }> {
-    // A user without recovery codes (the first factor, or after passkeys only) gets them, in force
-    // in the same transaction as the factor: a crash can never leave an active factor without them.
-    const fresh = (await deps.recoveryCodes.remaining(userId)) > 0 ? undefined : deps.recoveryCodes.prepare(userId)
+    // The first factor gets fresh recovery codes, and so does a user whose passkeys came without
+    // any; they come into force in the same transaction as the factor, so a crash can never leave
+    // an active factor without them.
+    const keepCodes = (await isEnabled(userId)) && (await deps.recoveryCodes.remaining(userId)) > 0
+    const fresh = keepCodes ? undefined : deps.recoveryCodes.prepare(userId)
     await deps.totp.confirm(userId, enrollmentId, code, fresh?.write)
     await deps.audit.record('factor_enrolled', userId, context, { type: 'totp' })
     if (!fresh) return {}
@@ -119,6 +121,36 @@ export function createMfaService(deps: MfaDeps) {
     await deps.totp.remove(session.userId)
     await deps.audit.record('factor_disabled', session.userId, context, { type: 'totp' })
     await afterFactorRemoved(session.userId, context)
+  }
+
+  /**
+   * A passkey is a way to sign in on its own, so adding one needs recent proof of the account: a
+   * second factor in the last 10 minutes when MFA is on, else a sign-in in the last 10 minutes.
+   * An old session — a stolen cookie, or the sign-up session of someone who has since turned on
+   * TOTP — cannot plant a passkey.
+   * @throws step_up_required
+   */
+  async function assertCanAddPasskey(session: Session): Promise<void> {
+    const recent = (await isEnabled(session.userId))
+      ? deps.stepUp.hasFreshMfa(session)
+      : deps.clock.now().getTime() - session.createdAt.getTime() < STEP_UP_WINDOW_MS
+    if (!recent) {
+      throw new PortcullisError('step_up_required', 'Sign in again to add a passkey: it needs a sign-in from the last 10 minutes', {
+        details: [{ method: 'sign_in' }],
+      })
+    }
+  }
+
+  /**
+   * A passwordless sign-in with a user-verified passkey (two factors in one): an aal 2 session,
+   * and, as after any completed second factor, a pending self-service recovery is cancelled.
+   */
+  async function completePasskeySignIn(userId: string, context: RequestContext): Promise<SignInOutcome> {
+    const mfaAt = deps.clock.now()
+    await cancelPendingRecovery(deps.store, deps.audit, userId, mfaAt.getTime(), context)
+    const issued = await deps.sessions.issue(userId, { aal: 2, mfaAt, trustedDevice: false }, context)
+    await deps.audit.record('sign_in_succeeded', userId, context, { method: 'webauthn', aal: 2 })
+    return { kind: 'session', userId, issued }
   }
 
   /**
@@ -207,6 +239,8 @@ export function createMfaService(deps: MfaDeps) {
     confirmTotp,
     disableTotp,
     removePasskey,
+    assertCanAddPasskey,
+    completePasskeySignIn,
     pendingChallenge,
     regenerateRecoveryCodes,
     overview,

@@ -13,7 +13,8 @@ export function webauthnRoutes(webauthn: WebauthnService, mfa: MfaService, accou
   const app = new Hono<AppEnv>()
 
   app.post('/webauthn/register/options', async (c) => {
-    const { user } = await kit.sessions.requireForEnrollment(c)
+    const { session, user } = await kit.sessions.requireForEnrollment(c)
+    await mfa.assertCanAddPasskey(session)
     return c.json(await webauthn.registrationOptions(user))
   })
 
@@ -37,8 +38,9 @@ export function webauthnRoutes(webauthn: WebauthnService, mfa: MfaService, accou
       const { outcome, device } = await mfa.completeChallenge(body.challenge, 'webauthn', JSON.stringify(response), body.trustDevice ?? false, c.get('context'))
       return signInResponse(c, kit.options, await accounts.getUser(outcome.userId), outcome, 200, device)
     }
-    const { userId, issued } = await webauthn.signIn(response, c.get('context'))
-    return signInResponse(c, kit.options, await accounts.getUser(userId), { kind: 'session', userId, issued })
+    const userId = await webauthn.verifyPasswordless(response)
+    const outcome = await mfa.completePasskeySignIn(userId, c.get('context'))
+    return signInResponse(c, kit.options, await accounts.getUser(userId), outcome)
   })
 
   app.get('/webauthn/credentials', async (c) => {

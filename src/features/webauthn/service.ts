@@ -20,7 +20,6 @@ import type { Store } from '../../store/store.js'
 import type { AuditService } from '../audit/index.js'
 import type { LockoutService } from '../lockout/index.js'
 import type { Factor, FactorResult } from '../mfa/index.js'
-import type { IssuedSession, SessionService } from '../sessions/index.js'
 import * as queries from './store.js'
 
 export interface WebauthnDeps {
@@ -29,7 +28,6 @@ export interface WebauthnDeps {
   random: Random
   audit: AuditService
   lockout: LockoutService
-  sessions: SessionService
   options: { publicUrl: string; allowedOrigins: string[]; totpIssuer: string }
 }
 
@@ -43,15 +41,15 @@ export interface PasskeySummary {
 // A ceremony (options, then the authenticator, then verify) must finish within this.
 const CEREMONY_TTL_MS = 5 * 60_000
 const CEREMONY_TIMEOUT_MS = 120_000
-// Unauthenticated option requests write a row each: bounded per client address.
+// Each options request writes a row: bounded per client address (authentication) and per user (registration).
 const OPTIONS_PER_ADDRESS = 60
 const OPTIONS_WINDOW_SECONDS = 600
 
 const refused = () => new PortcullisError('invalid_code', 'The passkey could not be verified; try again')
 
 /** The challenge the authenticator signed, read from clientDataJSON; null if unreadable. */
-function signedChallenge(response: { response?: { clientDataJSON?: unknown } }): string | null {
-  const encoded = response.response?.clientDataJSON
+function signedChallenge(response: { response?: { clientDataJSON?: unknown } } | null): string | null {
+  const encoded = response?.response?.clientDataJSON
   if (typeof encoded !== 'string') return null
   try {
     const clientData = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as { challenge?: unknown }
@@ -95,7 +93,7 @@ export function createWebauthnService(deps: WebauthnDeps) {
   }
 
   /** Spends the ceremony the response answers: live, of this purpose, once. Null otherwise. */
-  async function takeCeremony(purpose: TokenPurpose, response: { response?: { clientDataJSON?: unknown } }) {
+  async function takeCeremony(purpose: TokenPurpose, response: { response?: { clientDataJSON?: unknown } } | null) {
     const challenge = signedChallenge(response)
     if (!challenge) return null
     const row = await findLiveToken(deps.store, purpose, hashToken(challenge), now())
@@ -104,6 +102,7 @@ export function createWebauthnService(deps: WebauthnDeps) {
   }
 
   async function registrationOptions(user: { id: string; email: string; name: string | null }): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    await deps.lockout.consume(`webauthn-register:user:${user.id}`, OPTIONS_PER_ADDRESS, OPTIONS_WINDOW_SECONDS)
     const existing = await queries.listCredentials(deps.store, user.id)
     const challenge = await startCeremony('webauthn_register', user.id, user.email, null)
     return generateRegistrationOptions({
@@ -204,6 +203,7 @@ export function createWebauthnService(deps: WebauthnDeps) {
       } catch {
         return { ok: false }
       }
+      if (typeof response !== 'object' || response === null) return { ok: false }
       const ceremony = await takeCeremony('webauthn_authenticate', response)
       if (!ceremony || ceremony.userId !== userId || ceremony.challengeId !== (challengeId ?? null)) return { ok: false }
       const row = await checkAssertion(response, ceremony, false)
@@ -212,18 +212,16 @@ export function createWebauthnService(deps: WebauthnDeps) {
   }
 
   /**
-   * A passwordless sign-in with a user-verified passkey: two factors in one, so an aal 2 session.
+   * Checks a passwordless assertion (a ceremony with no user, user verification required) and
+   * answers whose passkey it was; the MFA service makes the session.
    * @throws invalid_code
    */
-  async function signIn(response: AuthenticationResponseJSON, context: RequestContext): Promise<{ userId: string; issued: IssuedSession }> {
+  async function verifyPasswordless(response: AuthenticationResponseJSON): Promise<string> {
     const ceremony = await takeCeremony('webauthn_authenticate', response)
     if (!ceremony || ceremony.userId !== null) throw refused()
     const row = await checkAssertion(response, ceremony, true)
     if (!row) throw refused()
-    const mfaAt = deps.clock.now()
-    const issued = await deps.sessions.issue(row.user_id, { aal: 2, mfaAt, trustedDevice: false }, context)
-    await deps.audit.record('sign_in_succeeded', row.user_id, context, { method: 'webauthn', aal: 2 })
-    return { userId: row.user_id, issued }
+    return row.user_id
   }
 
   function summary(row: WebauthnCredentialRow): PasskeySummary {
@@ -240,7 +238,7 @@ export function createWebauthnService(deps: WebauthnDeps) {
     registrationOptions,
     register,
     authenticationOptions,
-    signIn,
+    verifyPasswordless,
     list: async (userId: string) => (await queries.listCredentials(deps.store, userId)).map(summary),
     /** Deletes one passkey; false when it is not the user's. The caller checks the step-up and audits. */
     remove: (userId: string, id: string) => queries.deleteCredential(deps.store, userId, id),
