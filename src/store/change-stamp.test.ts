@@ -6,7 +6,7 @@ import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openStore, type Store } from './store.js'
 
-const WATCHED = ['sessions', 'users'] as const
+const WATCHED = ['sessions', 'insert:sessions', 'users', 'insert:users'] as const
 
 describe('Store.changeStamp on SQLite', () => {
   let dir: string
@@ -47,6 +47,42 @@ describe('Store.changeStamp on SQLite', () => {
     expect(moved()).toBe(true)
   })
 
+  it('counts inserts that only add rows apart, under insert:<table>; upserts count as updates', async () => {
+    const sessionsOnly = () => store.changeStamp(['sessions']) as number
+    const withInserts = () => store.changeStamp(['sessions', 'insert:sessions']) as number
+    await store.db.insertInto('users').values(user).execute()
+    const session = {
+      id: 's1',
+      token_hash: 'h1',
+      user_id: 'u1',
+      aal: 1,
+      mfa_at: null,
+      trusted_device: 0,
+      created_at: 1,
+      last_seen_at: 1,
+      expires_at: 2,
+      ip: null,
+      user_agent: null,
+    }
+    let before = sessionsOnly()
+    const beforeAll = withInserts()
+    await store.db.insertInto('sessions').values(session).execute()
+    expect(sessionsOnly()).toBe(before)
+    expect(withInserts()).not.toBe(beforeAll)
+    before = sessionsOnly()
+    await store.db
+      .insertInto('sessions')
+      .values(session)
+      .onConflict((oc) => oc.column('id').doUpdateSet({ aal: 2 }))
+      .execute()
+    expect(sessionsOnly()).not.toBe(before)
+    before = sessionsOnly()
+    await sql`insert or replace into sessions (id, token_hash, user_id, aal, trusted_device, created_at, last_seen_at, expires_at) values ('s1', 'h1', 'u1', 1, 0, 1, 1, 2)`.execute(
+      store.db,
+    )
+    expect(sessionsOnly()).not.toBe(before)
+  })
+
   it('moves for a write with RETURNING (a "reader" to the driver) and for a schema-qualified table', async () => {
     let last = stamp()
     const moved = () => {
@@ -55,7 +91,7 @@ describe('Store.changeStamp on SQLite', () => {
       last = now
       return changed
     }
-    await store.db.insertInto('users').values(user).returning('id').execute()
+    await store.db.updateTable('users').set({ name: 'R' }).returning('id').execute()
     expect(moved()).toBe(true)
     await store.db.deleteFrom('sessions').where('user_id', '=', 'u1').returning('id').execute()
     expect(moved()).toBe(true)

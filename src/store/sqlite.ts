@@ -55,11 +55,15 @@ function commitsByOtherConnections(connection: SQLite.Database): () => number {
 const TRANSACTION_CONTROL = /^\s*(?:begin|commit|end|rollback|savepoint|release)\b/i
 // The table right after the verb, past an optional schema ("main"."sessions").
 const WRITTEN_TABLE = /^\s*(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+(?:(?:"[^"]+"|\w+)\.)?(?:"([^"]+)"|(\w+))/i
+// An insert that can only add rows ("insert or replace" and "do update" upserts change existing ones).
+const PLAIN_INSERT = /^\s*insert\s+into\b/i
+const UPSERT = /\bon\s+conflict\b[\s\S]*\bdo\s+update\b/i
 const READ_ONLY = /^\s*(?:select|pragma|explain)\b/i
 const WRITE_WORD = /\b(?:insert|update|delete|replace)\b/i
 
 /**
- * Counts the writes this connection runs, per table. A write whose table it cannot read (DDL,
+ * Counts the writes this connection runs, per table: inserts that only add rows under
+ * `insert:<table>`, every other write under `<table>`. A write whose table it cannot read (DDL,
  * raw SQL of another shape) counts against every table, so a reader that trusts the count is
  * never told "unchanged" wrongly.
  */
@@ -68,13 +72,16 @@ class WriteCounter {
   private unknown = 0
 
   /**
-   * The table a statement changes: a name, null for none, or '*' for any it cannot name. A write
-   * with RETURNING is a "reader" to better-sqlite3, so the SQL text decides, not the driver.
+   * What a statement changes: a key as above, null for nothing, or '*' for anything. A write with
+   * RETURNING is a "reader" to better-sqlite3, so the SQL text decides, not the driver.
    */
   static tableOf(sql: string, reader: boolean): string | null {
     if (TRANSACTION_CONTROL.test(sql)) return null
     const match = WRITTEN_TABLE.exec(sql)
-    if (match) return match[1] ?? match[2] ?? '*'
+    if (match) {
+      const table = match[1] ?? match[2] ?? '*'
+      return table !== '*' && PLAIN_INSERT.test(sql) && !UPSERT.test(sql) ? `insert:${table}` : table
+    }
     if (!reader) return '*'
     return READ_ONLY.test(sql) || !WRITE_WORD.test(sql) ? null : '*'
   }

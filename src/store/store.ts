@@ -19,8 +19,9 @@ export interface Store {
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>
   /**
-   * A number that changes whenever one of `tables` may have changed: a write to it from this
-   * process, or (SQLite) a commit by any other connection to the file. Null where that cannot be
+   * A number that changes whenever one of `tables` may have changed: an update or delete of a
+   * listed table (and an insert too, listed as `insert:<table>`) from this process, or (SQLite) a
+   * commit by any other connection to the file. Null where that cannot be
    * known without a round trip (PostgreSQL): a reader must not cache there.
    */
   changeStamp(tables: readonly string[]): number | null

@@ -42,6 +42,7 @@ describe.each(dialects)('$name: passkeys (WebAuthn)', (dialect) => {
 
     it('offers options for this site and user, then stores the passkey as a second factor', async () => {
       const { token, user } = await t.signUp()
+      expect((await t.request('GET', '/session', { token })).body.user.mfaEnabled).toBe(false)
       const options = await registrationOptions(token)
       expect(options.rp).toEqual({ id: 'localhost', name: 'Portcullis' })
       expect(options.user.name).toBe(user.email)

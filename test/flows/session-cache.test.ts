@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { decodeSecret, totpCodeAt } from '../../src/features/totp/index.js'
 import { dialects } from '../support/dialects.js'
 import { signUpWithTotp } from '../support/mfa.js'
 import { createTestAuth, type TestAuth } from '../support/test-auth.js'
@@ -46,6 +47,18 @@ describe.each(dialects)('$name: session checks see every change at once', (diale
 
     const enrolled = await signUpWithTotp(t)
     expect((await check(enrolled.token)).body.user.mfaEnabled).toBe(true)
+  })
+
+  it('shows a factor switched on in the very next check of a cached session, and keeps the cache across other sign-ins', async () => {
+    const { token, email, password } = await t.signUp()
+    expect((await check(token)).body.user.mfaEnabled).toBe(false)
+    // New sessions (sign-ins) do not change a cached answer, so they do not empty the cache.
+    expect((await t.signIn(email, password)).status).toBe(200)
+    expect((await check(token)).body.user.mfaEnabled).toBe(false)
+    const enrollment = await t.request('POST', '/mfa/totp/enroll', { token, body: {} })
+    const code = totpCodeAt(decodeSecret(enrollment.body.secret), Math.floor(t.clock.now().getTime() / 1000))
+    expect((await t.request('POST', '/mfa/totp/confirm', { token, body: { enrollmentId: enrollment.body.enrollmentId, code } })).status).toBe(200)
+    expect((await check(token)).body.user.mfaEnabled).toBe(true)
   })
 
   it('keeps idle and absolute expiry exact for a session answered from memory', async () => {

@@ -1,5 +1,9 @@
-/** The tables a session check reads; a write to any of them may change its answer. */
-export const SESSION_TABLES = ['sessions', 'users', 'totp_factors', 'webauthn_credentials'] as const
+/**
+ * The writes that may change a session check's answer (see Store.changeStamp). Only sessions that
+ * were found are cached, so a new session or a new user changes no entry: a sign-in keeps the
+ * cache. A new factor row may turn MFA on, so those inserts count.
+ */
+export const SESSION_TABLES = ['sessions', 'users', 'totp_factors', 'insert:totp_factors', 'webauthn_credentials', 'insert:webauthn_credentials'] as const
 
 /**
  * Session checks answered from memory while nothing they read has changed. The whole cache
