@@ -105,7 +105,7 @@ export function accountRoutes(ui: UiKit) {
     const form = await formValues(c)
     try {
       const body = await parseBody(c, confirmTotpBody)
-      const { recoveryCodes } = await api.mfa.confirmTotp(session.userId, body.enrollmentId, body.code.replace(/\s+/g, ''), ui.context(c))
+      const { recoveryCodes } = await api.mfa.confirmTotp(session.userId, body.enrollmentId, body.code, ui.context(c))
       if (!recoveryCodes) return ui.redirect(c, `${HOME}?notice=totp_on`)
       return codesPage(c, recoveryCodes, user.email, true)
     } catch (error) {

@@ -29,9 +29,6 @@ export async function formValues(c: UiContext): Promise<Record<string, string>> 
   return Object.fromEntries(Object.entries(form).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
 }
 
-/** Authenticator apps show "123 456"; people type what they see. */
-export const compact = (code: string) => code.replace(/\s+/g, '')
-
 /** Where a signed-in person lands. */
 export const HOME = '/account/security'
 

@@ -4,7 +4,7 @@ import { MAX_CHALLENGE_ATTEMPTS, type MfaMethod } from '../features/mfa/index.js
 import { verifyBody } from '../features/mfa/schema.js'
 import { parseBody } from '../http/body.js'
 import type { FieldErrors } from './components.js'
-import { compact, formValues, type UiContext, type UiEnv, type UiKit } from './kit.js'
+import { formValues, type UiContext, type UiEnv, type UiKit } from './kit.js'
 import { explain } from './messages.js'
 import { VerifyPage } from './pages/verify.js'
 
@@ -58,8 +58,7 @@ export function secondFactorRoutes(ui: UiKit) {
     const form = await formValues(c)
     try {
       const body = await parseBody(c, verifyBody)
-      const code = body.method === 'recovery_code' ? body.code : compact(body.code)
-      const { outcome, device } = await api.mfa.completeChallenge(body.challenge, body.method, code, body.trustDevice ?? false, ui.context(c))
+      const { outcome, device } = await api.mfa.completeChallenge(body.challenge, body.method, body.code, body.trustDevice ?? false, ui.context(c))
       return ui.continueSignIn(c, outcome, device)
     } catch (error) {
       const errors = explain(error, placement)

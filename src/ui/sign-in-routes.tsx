@@ -8,7 +8,7 @@ import { parseBody } from '../http/body.js'
 import { clearCookie, SESSION_COOKIE } from '../http/cookies.js'
 import { trustedDeviceToken } from '../http/sign-in-response.js'
 import { Alert, type FieldErrors } from './components.js'
-import { compact, formValues, HOME, type UiContext, type UiEnv, type UiKit } from './kit.js'
+import { formValues, HOME, type UiContext, type UiEnv, type UiKit } from './kit.js'
 import { explain } from './messages.js'
 import { EmailCodePage } from './pages/email-code.js'
 import { ConfirmLinkPage } from './pages/email-links.js'
@@ -100,7 +100,7 @@ export function signInRoutes(ui: UiKit) {
     const form = await formValues(c)
     try {
       const body = await parseBody(c, otpVerifyBody)
-      const { userId } = await api.emailOtp.verify(body.email, compact(body.code))
+      const { userId } = await api.emailOtp.verify(body.email, body.code)
       return ui.continueSignIn(c, await api.mfa.afterFirstFactor(userId, 'email_otp', ui.context(c)))
     } catch (error) {
       const errors = explain(error, placement)

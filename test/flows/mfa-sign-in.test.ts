@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { totpCodeAt } from '../../src/features/totp/index.js'
 import { dialects } from '../support/dialects.js'
-import { challengeFor, type EnrolledUser, signUpWithTotp } from '../support/mfa.js'
+import { challengeFor, type EnrolledUser, freshCode, signUpWithTotp } from '../support/mfa.js'
 import { createTestAuth, type TestAuth } from '../support/test-auth.js'
 
 describe.each(dialects)('$name: sign-in with a second factor', (dialect) => {
@@ -169,10 +169,27 @@ describe.each(dialects)('$name: sign-in with a second factor', (dialect) => {
     expect((await verify(await challengeFor(t, user), user.code())).status).toBe(200)
   })
 
-  it('keeps the code budget apart from the password counter', async () => {
-    for (let attempt = 0; attempt < 4; attempt++) await t.signIn(user.email, 'wrong password for sure')
-    const challenge = await challengeFor(t, user)
-    expect((await verify(challenge, user.code())).status).toBe(200)
+  it('keeps the code budget apart from the password counter: wrong passwords spend no code tries', async () => {
+    const wrong = user.code() === '123456' ? '654321' : '123456'
+    for (let attempt = 0; attempt < 4; attempt++) expect((await t.signIn(user.email, 'wrong password for sure')).status).toBe(401)
+    // Nine wrong codes leave one try of ten; had the four passwords counted, none would be left.
+    for (const tries of [5, 4]) {
+      const challenge = await challengeFor(t, user)
+      for (let attempt = 0; attempt < tries; attempt++) expect((await verify(challenge, wrong)).status).toBe(400)
+    }
+    expect((await verify(await challengeFor(t, user), user.code())).status).toBe(200)
+  })
+
+  it('gives a right code its try back: more than ten sign-ins in one window all pass', async () => {
+    for (let signIn = 0; signIn < 12; signIn++) {
+      const challenge = await challengeFor(t, user)
+      expect((await verify(challenge, freshCode(t, user))).status).toBe(200)
+    }
+  })
+
+  it('accepts a code typed with a space, as authenticator apps show it', async () => {
+    const code = freshCode(t, user)
+    expect((await verify(await challengeFor(t, user), `${code.slice(0, 3)} ${code.slice(3)}`)).status).toBe(200)
   })
 
   it('refuses a method the challenge does not offer', async () => {

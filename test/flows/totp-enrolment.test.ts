@@ -215,6 +215,11 @@ describe.each(dialects)('$name: TOTP enrolment', (dialect) => {
       expect(events.map((event) => event.type)).toContain('trusted_device_revoked')
     })
 
+    it('accepts a current code typed with a space as the step-up, taking it for an authenticator code', async () => {
+      const code = freshCode(t, user)
+      expect((await disable(user.token, { code: `${code.slice(0, 3)} ${code.slice(3)}` })).status).toBe(204)
+    })
+
     it('accepts a recovery code as the step-up', async () => {
       const response = await disable(user.token, { code: user.recoveryCodes[0] })
       expect(response.status).toBe(204)

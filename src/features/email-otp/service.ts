@@ -83,7 +83,8 @@ export function createEmailOtpService(deps: EmailOtpDeps) {
   /** Checks a code against the newest live one and spends it on success; wrong guesses count toward its limit. */
   async function check(purpose: TokenPurpose, email: string, code: string, challengeId?: string): Promise<OneTimeTokenRow | null> {
     const row = await findNewestLiveToken(deps.store, purpose, email, now(), challengeId)
-    const candidate = /^\d{6}$/.test(code.trim()) ? hashCode(purpose, email, code.trim()) : ''
+    const typed = code.replace(/\s+/g, '')
+    const candidate = /^\d{6}$/.test(typed) ? hashCode(purpose, email, typed) : ''
     if (!row || !safeEqual(candidate, row.token_hash)) {
       if (row) await countWrongGuess(deps.store, row.id, OTP_WRONG_PER_WINDOW, now())
       return null

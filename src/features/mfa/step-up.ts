@@ -23,7 +23,8 @@ export const STEP_UP_WINDOW_MS = 10 * 60_000
  * completed MFA in the last ten minutes. A trusted-device session has not, so it is asked too.
  */
 export function createStepUp(deps: StepUpDeps) {
-  const codeFactor = (code: string): MfaMethod => (/^\s*\d{6}\s*$/.test(code) ? 'totp' : 'recovery_code')
+  // Six digits, however spaced ("123 456"), are an authenticator code; anything else a recovery code.
+  const codeFactor = (code: string): MfaMethod => (/^\d{6}$/.test(code.replace(/\s+/g, '')) ? 'totp' : 'recovery_code')
 
   /** True while the session's last completed MFA is recent enough to let sensitive actions through without a code. */
   function hasFreshMfa(session: Session): boolean {

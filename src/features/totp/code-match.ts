@@ -31,6 +31,9 @@ export interface OtpParameters {
 }
 
 /** The TOTP code of an instant (RFC 6238 §4.2); SHA-1 and six digits unless told otherwise. */
+/** Apps show "123 456" and people type what they see: every kind of space is dropped. */
+export const withoutSpaces = (code: string) => code.replace(/\s+/g, '')
+
 export function totpCodeAt(secret: Uint8Array, unixSeconds: number, { algorithm = 'sha1', digits = TOTP_DIGITS }: OtpParameters = {}): string {
   return generateSync({ secret, epoch: unixSeconds, period: TOTP_PERIOD_SECONDS, digits, algorithm, crypto })
 }

@@ -6,7 +6,7 @@ import { PortcullisError } from '../../errors.js'
 import { isUniqueViolation } from '../../store/errors.js'
 import type { Executor, Store } from '../../store/store.js'
 import type { Factor, FactorResult } from '../mfa/index.js'
-import { matchTotpStep } from './code-match.js'
+import { matchTotpStep, withoutSpaces } from './code-match.js'
 import { encodeSecret, otpauthUri, qrCodeDataUri } from './enrollment-uri.js'
 import * as queries from './store.js'
 
@@ -78,7 +78,7 @@ export function createTotpService(deps: TotpDeps) {
     const pending = await queries.findPendingFactor(deps.store, userId, enrollmentId, now)
     if (!pending) throw new PortcullisError('invalid_code', 'The enrolment is unknown or expired; start again')
     if (await queries.findActiveFactor(deps.store, userId)) throw new PortcullisError('conflict', 'An authenticator app is already active; disable it first')
-    const match = matchTotpStep(openSecret(userId, pending.secret_sealed), code.trim(), unixSeconds())
+    const match = matchTotpStep(openSecret(userId, pending.secret_sealed), withoutSpaces(code), unixSeconds())
     if (!match || !('step' in match)) {
       throw new PortcullisError('invalid_code', 'The code is not valid', match ? { details: [{ reason: 'clock_skew' }] } : {})
     }
@@ -97,7 +97,7 @@ export function createTotpService(deps: TotpDeps) {
   async function verify(userId: string, code: string): Promise<FactorResult> {
     const factor = await queries.findActiveFactor(deps.store, userId)
     if (!factor) return { ok: false }
-    const match = matchTotpStep(openSecret(userId, factor.secret_sealed), code.trim(), unixSeconds())
+    const match = matchTotpStep(openSecret(userId, factor.secret_sealed), withoutSpaces(code), unixSeconds())
     if (!match) return { ok: false }
     if (!('step' in match)) return { ok: false, reason: 'clock_skew' }
     // A replayed code loses this conditional write and counts as a wrong code.
