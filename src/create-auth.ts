@@ -54,7 +54,7 @@ export function createAuth(input: AuthOptions = {}) {
   const notify = createNotifier({ outbox, clock, product: options.totpIssuer, emailOf })
   const audit = createAuditService({ ...base, notify })
   const lockout = createLockoutService({ store, clock, options })
-  const sessions = createSessionService({ ...base, options })
+  const sessions = createSessionService({ ...base, audit, options })
   const totp = createTotpService({ ...base, options })
   const recoveryCodes = createRecoveryCodeService(base)
   const emailOtp = createEmailOtpService({ ...base, outbox, lockout, options })
@@ -91,7 +91,7 @@ export function createAuth(input: AuthOptions = {}) {
     random,
     routes: [
       accountRoutes(accounts, emailLinks, kit),
-      sessionRoutes(sessions, audit, kit),
+      sessionRoutes(sessions, kit),
       mfaRoutes(mfa, totp, accounts, kit),
       mfaRecoveryRoutes(mfaRecovery, accounts, kit),
       emailOtpRoutes(emailOtp, mfa, accounts, kit),

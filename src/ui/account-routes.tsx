@@ -155,9 +155,7 @@ export function accountRoutes(ui: UiKit) {
   app.post('/account/sessions/:id/revoke', (c) =>
     act(c, 'sessions', 'any', async ({ session }) => {
       const id = c.req.param('id')
-      if (!(await api.sessions.revoke(session.userId, id))) return ui.redirect(c, `${HOME}?notice=gone`)
-      // As DELETE /sessions/:id does.
-      await api.audit.record('session_revoked', session.userId, ui.context(c), { sessionId: id, current: id === session.id })
+      if (!(await api.sessions.revoke(session.userId, id, session.id, ui.context(c)))) return ui.redirect(c, `${HOME}?notice=gone`)
       if (id !== session.id) return ui.redirect(c, `${HOME}?notice=session_ended`)
       clearCookie(c, ui.options, SESSION_COOKIE)
       return ui.redirect(c, '/login?notice=signed_out')

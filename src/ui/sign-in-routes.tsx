@@ -170,7 +170,7 @@ export function signInRoutes(ui: UiKit) {
 
   app.post('/logout', async (c) => {
     const resolved = await ui.session(c)
-    if (resolved) await api.sessions.revoke(resolved.session.userId, resolved.session.id)
+    if (resolved) await api.sessions.revoke(resolved.session.userId, resolved.session.id, resolved.session.id, ui.context(c), 'logout')
     clearCookie(c, ui.options, SESSION_COOKIE)
     return ui.redirect(c, '/login?notice=signed_out')
   })

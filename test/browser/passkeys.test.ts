@@ -64,6 +64,10 @@ describeInBrowser('web UI: passkeys', () => {
     expect(credentials[0]?.isResidentCredential).toBe(true)
 
     await signOutInBrowser(page)
+    // Signing out on a page is recorded as the API's POST /logout is.
+    const owner = await server.auth.api.accounts.findByEmail(email)
+    const revoked = (await server.auth.api.audit.list(owner?.id ?? '')).filter((event) => event.type === 'session_revoked')
+    expect(revoked.map((event) => event.data)).toEqual([expect.objectContaining({ current: true, reason: 'logout' })])
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click()
     await waitForHeading(page, 'Account security')
     expect(pathOf(page)).toBe('/account/security')

@@ -5,10 +5,9 @@ import type { AppEnv } from '../../http/env.js'
 import type { HttpKit } from '../../http/kit.js'
 import { sessionJson } from '../../http/sign-in-response.js'
 import { toUser } from '../accounts/index.js'
-import type { AuditService } from '../audit/index.js'
 import type { SessionService } from './service.js'
 
-export function sessionRoutes(sessions: SessionService, audit: AuditService, kit: HttpKit) {
+export function sessionRoutes(sessions: SessionService, kit: HttpKit) {
   const app = new Hono<AppEnv>()
 
   app.get('/session', async (c) => {
@@ -24,17 +23,14 @@ export function sessionRoutes(sessions: SessionService, audit: AuditService, kit
   app.delete('/sessions/:id', async (c) => {
     const { session } = await kit.sessions.require(c)
     const id = c.req.param('id')
-    if (!(await sessions.revoke(session.userId, id))) throw new PortcullisError('not_found', 'No such session')
-    await audit.record('session_revoked', session.userId, c.get('context'), { sessionId: id, current: id === session.id })
+    if (!(await sessions.revoke(session.userId, id, session.id, c.get('context')))) throw new PortcullisError('not_found', 'No such session')
     if (id === session.id) clearCookie(c, kit.options, SESSION_COOKIE)
     return c.body(null, 204)
   })
 
   app.post('/logout', async (c) => {
     const resolved = await kit.sessions.current(c)
-    if (resolved && (await sessions.revoke(resolved.session.userId, resolved.session.id))) {
-      await audit.record('session_revoked', resolved.session.userId, c.get('context'), { sessionId: resolved.session.id, current: true, reason: 'logout' })
-    }
+    if (resolved) await sessions.revoke(resolved.session.userId, resolved.session.id, resolved.session.id, c.get('context'), 'logout')
     clearCookie(c, kit.options, SESSION_COOKIE)
     return c.body(null, 204)
   })

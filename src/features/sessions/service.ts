@@ -4,6 +4,7 @@ import { hashToken } from '../../crypto/token.js'
 import type { RequestContext } from '../../request-context.js'
 import type { SessionRow } from '../../store/database.js'
 import type { Store } from '../../store/store.js'
+import type { AuditService } from '../audit/index.js'
 import * as queries from './store.js'
 import type { IssuedSession, ResolvedSession, Session, SessionSummary } from './types.js'
 
@@ -11,6 +12,7 @@ export interface SessionDeps {
   store: Store
   clock: Clock
   random: Random
+  audit: AuditService
   options: { sessionIdleTtlSeconds: number; sessionMaxTtlSeconds: number }
 }
 
@@ -98,7 +100,15 @@ export function createSessionService(deps: SessionDeps) {
     resolve,
     list,
     /** Ends one of the user's sessions; false when it is not theirs or already gone. */
-    revoke: (userId: string, sessionId: string) => queries.deleteSession(deps.store, userId, sessionId),
+    /**
+     * Ends one of the user's sessions and records `session_revoked`; false when it is not theirs
+     * or already gone. `currentId` is the session asking: ending that one is signing out.
+     */
+    async revoke(userId: string, sessionId: string, currentId: string | null, context: RequestContext, reason?: 'logout'): Promise<boolean> {
+      if (!(await queries.deleteSession(deps.store, userId, sessionId))) return false
+      await deps.audit.record('session_revoked', userId, context, { sessionId, current: sessionId === currentId, ...(reason ? { reason } : {}) })
+      return true
+    },
     revokeOthers: (userId: string, keepId: string) => queries.deleteSessionsExcept(deps.store, userId, keepId),
     revokeAll: (userId: string) => queries.deleteUserSessions(deps.store, userId),
   }
