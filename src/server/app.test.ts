@@ -29,6 +29,15 @@ describe('createServerApp: which requests the API answers', () => {
     }
   })
 
+  it('shows no notice for a notice name that is not one of its own (not even an Object member)', async () => {
+    for (const notice of ['constructor', 'toString', '__proto__']) {
+      const page = await (await get(`/login?notice=${notice}`)).text()
+      expect(page).not.toContain('role="status"')
+      expect(page).not.toContain('role="alert"')
+    }
+    expect(await (await get('/login?notice=signed_out')).text()).toContain('role="status"')
+  })
+
   it('leaves paths that only begin like the base path to the web UI', async () => {
     const response = await get('/api/authority')
     expect(response.status).toBe(404)

@@ -50,7 +50,7 @@ export function accountRoutes(ui: UiKit) {
       sessions: await api.sessions.list(userId, session.id),
       minLength: policy.minLength,
       // Under MFA_POLICY=required the page's own banner already says what comes first.
-      notice: mustEnroll && (notice === 'welcome' || notice === 'enroll_first') ? undefined : NOTICES[notice],
+      notice: mustEnroll && (notice === 'welcome' || notice === 'enroll_first') ? undefined : Object.hasOwn(NOTICES, notice) ? NOTICES[notice] : undefined,
       failed,
     }
     return ui.render(c, 'Account security', <SecurityPage {...props} />, { wide: true, status: error ? ui.statusOf(error) : 200 })

@@ -55,7 +55,8 @@ export function signInRoutes(ui: UiKit) {
 
   app.get('/login', async (c) => {
     if (await ui.session(c)) return ui.redirect(c, HOME)
-    return loginPage(c, { notice: LOGIN_NOTICES[c.req.query('notice') ?? ''] })
+    const notice = c.req.query('notice') ?? ''
+    return loginPage(c, { notice: Object.hasOwn(LOGIN_NOTICES, notice) ? LOGIN_NOTICES[notice] : undefined })
   })
 
   app.post('/login', async (c) => {

@@ -127,6 +127,7 @@ describe('a kill -9 of the server (SQLite file)', () => {
       for (const client of clients) {
         for (const code of client.spentCodes.splice(0)) {
           const first = await call(server, '/login', { email: client.email, password: PASSWORD })
+          expect(first.body?.challenge, `${client.email}: no challenge to check a spent code against`).toEqual(expect.any(String))
           const again = await call(server, '/mfa/verify', { challenge: first.body.challenge, method: 'recovery_code', code })
           expect(again.status, `${client.email}: a spent recovery code worked again`).not.toBe(200)
         }

@@ -13,11 +13,6 @@ export async function writeCodes(db: Kysely<Database>, userId: string, rows: Cod
     .execute()
 }
 
-/** Replaces every code of a user in one transaction. */
-export async function replaceCodes(store: Store, userId: string, rows: CodeRow[], nowMs: number): Promise<void> {
-  await store.db.transaction().execute((trx) => writeCodes(trx, userId, rows, nowMs))
-}
-
 /** Single use as one conditional write: of two concurrent redemptions exactly one updates the row. */
 export async function consumeCode(store: Store, userId: string, codeHash: string, nowMs: number): Promise<boolean> {
   const result = await store.db

@@ -9,6 +9,7 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server'
+import { decodeClientDataJSON } from '@simplewebauthn/server/helpers'
 import type { Clock } from '../../clock.js'
 import type { Random } from '../../crypto/random.js'
 import { hashToken } from '../../crypto/token.js'
@@ -52,8 +53,8 @@ function signedChallenge(response: { response?: { clientDataJSON?: unknown } } |
   const encoded = response?.response?.clientDataJSON
   if (typeof encoded !== 'string') return null
   try {
-    const clientData = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as { challenge?: unknown }
-    return typeof clientData.challenge === 'string' && clientData.challenge.length > 0 ? clientData.challenge : null
+    const { challenge } = decodeClientDataJSON(encoded) as { challenge?: unknown }
+    return typeof challenge === 'string' && challenge.length > 0 ? challenge : null
   } catch {
     return null
   }
