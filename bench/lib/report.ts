@@ -38,6 +38,10 @@ function findRow(report: TargetReport | undefined, scenario: string, connections
   return report?.rows.find((row) => row.scenario === scenario && row.connections === connections)
 }
 
+// The server hashes one password per core (src/crypto/argon2-pool.ts), so the limit is the better
+// of the two raw verify rates measured: the thread pool's and one per core.
+const rawVerifyRate = (limits: Limits) => Math.max(limits.argon2.verifiesPerSecond, limits.argon2.verifiesPerSecondOnePerCore)
+
 /** How a row compares with the physical limit it is bounded by. */
 function versusLimit(row: ScenarioRow, limits: Limits | null): string {
   if (!limits) return '—'
@@ -45,7 +49,7 @@ function versusLimit(row: ScenarioRow, limits: Limits | null): string {
     const trivial = limits.trivial.find((t) => t.connections === row.connections)
     return trivial ? `${times(row.rate / trivial.rate)} trivial` : '—'
   }
-  if (row.scenario === 'sign-in' || row.scenario === 'mfa-sign-in') return `${fixed((100 * row.rate) / limits.argon2.verifiesPerSecond, 0)}% raw verify`
+  if (row.scenario === 'sign-in' || row.scenario === 'mfa-sign-in') return `${fixed((100 * row.rate) / rawVerifyRate(limits), 0)}% raw verify`
   if (row.scenario === 'sign-up') return `${fixed((100 * row.rate) / limits.argon2.hashesPerSecond, 0)}% raw hash`
   return '—'
 }
@@ -67,10 +71,10 @@ export function checkTargets(limits: Limits | null, ours: TargetReport, peer: Ta
   if (at64) checks.push({ target: 'session p99 < 10 ms at 64 connections', measured: `${fixed(at64.latency.p99, 2)} ms`, met: at64.latency.p99 < 10 })
   const bestSignIn = best(ours.rows.filter((row) => row.scenario === 'sign-in'))
   if (bestSignIn && limits) {
-    const share = bestSignIn.rate / limits.argon2.verifiesPerSecond
+    const share = bestSignIn.rate / rawVerifyRate(limits)
     checks.push({
       target: 'sign-in ≥ 80% of raw argon2id',
-      measured: `${fixed(100 * share, 0)}% (${rate(bestSignIn.rate)}/s of ${rate(limits.argon2.verifiesPerSecond)}/s)`,
+      measured: `${fixed(100 * share, 0)}% (${rate(bestSignIn.rate)}/s of ${rate(rawVerifyRate(limits))}/s)`,
       met: share >= 0.8,
     })
   }
