@@ -8,6 +8,7 @@ export const ERROR_STATUS = {
   csrf_failed: 403,
   step_up_required: 403,
   mfa_enrollment_required: 403,
+  account_disabled: 403,
   forbidden: 403,
   not_found: 404,
   conflict: 409,
@@ -15,6 +16,7 @@ export const ERROR_STATUS = {
   weak_password: 422,
   too_many_requests: 429,
   internal_error: 500,
+  service_unavailable: 503,
 } as const
 
 export type ErrorCode = keyof typeof ERROR_STATUS
