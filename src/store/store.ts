@@ -28,16 +28,21 @@ export interface Store {
   close(): Promise<void>
 }
 
+export interface StoreEvents {
+  /** A pooled connection was lost (the database restarted or failed over); the next query connects afresh. */
+  onConnectionError?: (error: Error) => void
+}
+
 /**
  * Opens the database named by a URL: `sqlite:PATH` or `postgres://…`.
  * @throws ConfigError for any other scheme.
  */
-export function openStore(url: string): Store {
+export function openStore(url: string, events: StoreEvents = {}): Store {
   if (url.startsWith('sqlite:')) {
     const sqlite = openSqlite(url.slice('sqlite:'.length))
     return wrap(sqlite.db, 'sqlite', sqlite.changeStamp)
   }
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return wrap(openPostgres(url), 'postgres', () => null)
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return wrap(openPostgres(url, events), 'postgres', () => null)
   throw new ConfigError([{ path: 'databaseUrl', message: 'must be sqlite:PATH or postgres://…' }])
 }
 
