@@ -49,7 +49,8 @@ export const goauth: Profile = {
       if (wantsTokenFlow(c) || (await kit.csrf.hasProof(c, field))) return
       throw new PortcullisError('csrf_failed', 'Send the token of GET /csrf as X-CSRF-Token or the csrfToken field, or a same-origin Origin')
     }
-    const mailed = (c: Context) => (isFormPost(c) ? c.redirect(`${mount}/verify-request`, 303) : c.body(null, 202))
+    // A browser's form goes on to the check-your-email page; an API client (JSON, or the token flow) gets 202.
+    const mailed = (c: Context) => (isFormPost(c) && !wantsTokenFlow(c) ? c.redirect(`${mount}/verify-request`, 303) : c.body(null, 202))
 
     const signInAnswer = async (c: Context<AppEnv>, outcome: SignInOutcome) => {
       if (outcome.kind === 'challenge') return c.json({ challenge: outcome.challenge, expiresIn: outcome.expiresIn, methods: outcome.methods })
