@@ -7,6 +7,8 @@ import { createAuth } from '../../src/create-auth.js'
 import { ConfigError } from '../../src/errors.js'
 import { decodeSecret, totpCodeAt } from '../../src/features/totp/index.js'
 import { dialects } from '../support/dialects.js'
+import { codeIn, lastMail } from '../support/mail.js'
+import { signUpWithTotp } from '../support/mfa.js'
 import { createTestAuth, STRONG_PASSWORD, type TestAuth } from '../support/test-auth.js'
 
 // The library: createAuth({ compat }) serves the profiles from auth.handler, at mounts relative to
@@ -74,6 +76,41 @@ describe.each(dialects)('$name: compatibility profiles in the library', (dialect
     expect(late.status).toBe(400)
     expect(late.body.error.code).toBe('invalid_code')
     expect((await call('POST', '/thogits/2fa/totp/disable', {}, bearer)).status).toBe(404)
+  })
+})
+
+describe.each(dialects)('$name: goauth /mfa/verify, a code of unnamed method', (dialect) => {
+  let t: TestAuth
+  beforeEach(async () => {
+    t = await createTestAuth(dialect, { compat: ['goauth'] })
+  })
+  afterEach(async () => {
+    await t.close()
+  })
+  const goauth = async (path: string, fields: Record<string, string>) => {
+    const response = await t.auth.handler(
+      new Request(`http://localhost:3000/auth${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-auth-flow': 'token' },
+        body: new URLSearchParams(fields).toString(),
+      }),
+      { clientAddress: '127.0.0.1' },
+    )
+    return { status: response.status, body: await response.json() }
+  }
+
+  it('takes one try for a wrong code however many factors it is checked against, and accepts the challenge’s email code', async () => {
+    const user = await signUpWithTotp(t)
+    const { challenge } = (await goauth('/callback/credentials', { email: user.email, password: user.password })).body
+    expect((await t.request('POST', '/mfa/challenge/email-otp', { body: { challenge } })).status).toBe(202)
+    const mailed = codeIn(await lastMail(t, user.email, 'code'))
+    const wrong = await goauth('/mfa/verify', { challenge, code: mailed === '000000' ? '000001' : '000000' })
+    expect(wrong.status).toBe(400)
+    const status = await t.request('GET', `/mfa/challenge/status?challenge=${encodeURIComponent(challenge)}`)
+    expect(status.body.attemptsRemaining).toBe(4)
+    const right = await goauth('/mfa/verify', { challenge, code: mailed })
+    expect(right.status).toBe(200)
+    expect(typeof right.body.token).toBe('string')
   })
 })
 
