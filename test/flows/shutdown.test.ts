@@ -50,45 +50,36 @@ describe('shutdown on SIGTERM', () => {
     expect(ms).toBeLessThan(5000)
   })
 
-  it('gives mail to an SMTP peer that stopped answering at most SHUTDOWN_TIMEOUT, then exits', async () => {
+  /** A server with SHUTDOWN_TIMEOUT=2s whose SMTP peer stops answering while a reset mail for `email` is queued. */
+  async function serverWithMailStuck(email: string, beforeMail: () => void = () => {}): Promise<ServerProcess> {
     smtp = await startSmtpPeer()
-    server = await startServer({
-      PORTCULLIS_SECRET: 'shutdown-test-secret-'.padEnd(48, 'x'),
-      SMTP_URL: smtp.url,
-      SHUTDOWN_TIMEOUT: '2s',
-    })
-    await signUp(server, 'smtp-gone@example.com')
+    const started = await startServer({ PORTCULLIS_SECRET: 'shutdown-test-secret-'.padEnd(48, 'x'), SMTP_URL: smtp.url, SHUTDOWN_TIMEOUT: '2s' })
+    server = started
+    await signUp(started, email)
     smtp.pause()
-    const forgot = await fetch(`${server.url}/api/auth/password/forgot`, {
+    beforeMail()
+    const forgot = await fetch(`${started.url}/api/auth/password/forgot`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'smtp-gone@example.com' }),
+      body: JSON.stringify({ email }),
     })
     expect(forgot.status).toBe(202)
-    const { ms, code } = await terminate(server, 8000)
+    return started
+  }
+
+  it('gives mail to an SMTP peer that stopped answering at most SHUTDOWN_TIMEOUT, then exits', async () => {
+    const stuck = await serverWithMailStuck('smtp-gone@example.com')
+    const { ms, code } = await terminate(stuck, 8000)
     // It waited for the mail (the timeout, not at once), then gave up and said so.
     expect(ms).toBeGreaterThan(1500)
     expect(ms).toBeLessThan(5000)
     expect(code).toBe(1)
-    expect(server.output()).toMatch(/did not finish by SHUTDOWN_TIMEOUT/)
+    expect(stuck.output()).toMatch(/did not finish by SHUTDOWN_TIMEOUT/)
   })
 
   it('holds to SHUTDOWN_TIMEOUT with stdout gone and the SMTP peer silent together', async () => {
-    smtp = await startSmtpPeer()
-    server = await startServer({
-      PORTCULLIS_SECRET: 'shutdown-test-secret-'.padEnd(48, 'x'),
-      SMTP_URL: smtp.url,
-      SHUTDOWN_TIMEOUT: '2s',
-    })
-    await signUp(server, 'both-gone@example.com')
-    smtp.pause()
-    server.child.stdout?.destroy()
-    await fetch(`${server.url}/api/auth/password/forgot`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'both-gone@example.com' }),
-    })
-    const { ms, code } = await terminate(server, 8000)
+    const stuck = await serverWithMailStuck('both-gone@example.com', () => server?.child.stdout?.destroy())
+    const { ms, code } = await terminate(stuck, 8000)
     expect(ms).toBeLessThan(5000)
     expect(code).toBe(1)
   })
