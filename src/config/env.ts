@@ -69,6 +69,8 @@ export function loadConfigFromEnv(env: Env = process.env): AuthOptions {
     emailSecondFactor: flag('MFA_EMAIL_SECOND_FACTOR'),
     verifyEmailOnSignUp: flag('EMAIL_VERIFY_ON_SIGNUP'),
     requireVerifiedEmailForOtp: flag('OTP_REQUIRE_VERIFIED_EMAIL'),
+    oidcEnabled: flag('OIDC_ENABLED'),
+    oidcIssuer: text('OIDC_ISSUER'),
   }
   // Each value is also checked against createAuth's schema, so one error names every bad variable.
   const reported = new Set(issues.map((issue) => issue.path))
@@ -106,6 +108,8 @@ const ENV_NAMES = {
   emailSecondFactor: 'MFA_EMAIL_SECOND_FACTOR',
   verifyEmailOnSignUp: 'EMAIL_VERIFY_ON_SIGNUP',
   requireVerifiedEmailForOtp: 'OTP_REQUIRE_VERIFIED_EMAIL',
+  oidcEnabled: 'OIDC_ENABLED',
+  oidcIssuer: 'OIDC_ISSUER',
 } as const
 
 function minutesOf(seconds: number | undefined): number | undefined {
