@@ -6,7 +6,7 @@ import { AAL1, AAL2, acrOf, wantsAal2 } from './assurance.js'
 import type { ClientRegistry } from './clients.js'
 import { FIRST_PARTY_PROPERTY } from './clients.js'
 import type { SigningJwk } from './keys.js'
-import { errorPage, logoutPage, postLogoutPage } from './pages.js'
+import { errorPage, logoutPage, PAGE_HEADERS, postLogoutPage } from './pages.js'
 
 const { Check, base } = interactionPolicy
 
@@ -20,14 +20,14 @@ export const OIDC_TTL = {
   Grant: 14 * 86_400,
 } as const
 
-/** The claims of each scope; `conformIdTokenClaims: false` puts them in the ID token too, as API.md asks. */
+/**
+ * The claims of each scope; `conformIdTokenClaims: false` puts them in the ID token too, as API.md
+ * asks. acr, amr and auth_time belong to openid, so every ID token carries them without a claims request.
+ */
 const CLAIMS = {
-  openid: ['sub'],
+  openid: ['sub', 'acr', 'amr', 'auth_time'],
   email: ['email', 'email_verified'],
   profile: ['name'],
-  acr: null,
-  amr: null,
-  auth_time: null,
   sid: null,
 }
 
@@ -62,12 +62,12 @@ export function createProvider(deps: ProviderDeps): Provider {
   // The provider's own session stands for a Portcullis session: when that ended, changed user or
   // level, the person is sent through the interaction again (or, with prompt=none, login_required).
   login?.checks.add(
-    new Check('portcullis_session', 'The Portcullis session ended or changed', async (ctx) => {
+    new Check('portcullis_session', 'The Portcullis session ended or changed', 'login_required', async (ctx) => {
       const resolved = await sessionOfRequest(ctx, deps)
       if (!resolved || resolved.session.userId !== ctx.oidc.session?.accountId) return Check.REQUEST_PROMPT
       return acrOf(resolved.session) === ctx.oidc.session.acr ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT
     }),
-    1,
+    2,
   )
   login?.checks.add(
     new Check('aal2_required', 'A second factor is required', 'unmet_authentication_requirements', (ctx) =>
@@ -124,5 +124,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
   })
   provider.proxy = deps.trustProxy
+  provider.use(async (ctx, next) => {
+    await next()
+    if (ctx.response.is('html')) ctx.set(PAGE_HEADERS)
+  })
   return provider
 }

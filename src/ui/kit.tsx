@@ -97,7 +97,7 @@ export function createUiKit(auth: Auth, product: string, assets: Assets) {
   function continueTo(c: UiContext, path: string): Response {
     const href = path.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
     return c.html(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${href}"><title>Continuing…</title></head><body><main><p><a href="${href}">Continue</a></p></main></body></html>`,
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${href}"><link rel="icon" href="data:,"><title>Continuing…</title></head><body><main><p><a href="${href}">Continue</a></p></main></body></html>`,
     )
   }
 
