@@ -40,6 +40,7 @@ export interface ProviderDeps {
   trustProxy: boolean
   adapter: NonNullable<Configuration['adapter']>
   clients: ClientRegistry
+  now(): Date
   /** The Portcullis session of a Portcullis session token, or null. */
   resolveSession(token: string): Promise<ResolvedSession | null>
   /** The claims of a user that may sign in, or undefined (unknown or unable to sign in, e.g. disabled). */
@@ -68,6 +69,17 @@ export function createProvider(deps: ProviderDeps): Provider {
       return acrOf(resolved.session) === ctx.oidc.session.acr ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT
     }),
     2,
+  )
+  // max_age is measured on the Portcullis session, on Portcullis's clock, like every other session rule.
+  login?.checks.add(
+    new Check('portcullis_max_age', 'The Portcullis session is older than max_age', 'login_required', async (ctx) => {
+      const maxAge = ctx.oidc.params?.max_age
+      if (maxAge === undefined || ctx.oidc.result?.login) return Check.NO_NEED_TO_PROMPT
+      const resolved = await sessionOfRequest(ctx, deps)
+      if (!resolved) return Check.REQUEST_PROMPT
+      return deps.now().getTime() - resolved.session.createdAt.getTime() > Number(maxAge) * 1000 ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT
+    }),
+    3,
   )
   login?.checks.add(
     new Check('aal2_required', 'A second factor is required', 'unmet_authentication_requirements', (ctx) =>

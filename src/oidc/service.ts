@@ -116,6 +116,7 @@ export function createOidc(deps: OidcDeps) {
           adapter,
           clients,
           resolveSession: deps.resolveSession,
+          now: () => deps.clock.now(),
           claimsOf: deps.claimsOf,
           findGrantId: async (accountId, clientId) => (await queries.findGrants(deps.store, accountId, clientId))[0]?.id,
         })

@@ -285,6 +285,32 @@ describeInBrowser('OpenID Connect provider', () => {
     expect(errors).toEqual([])
   })
 
+  it('asks for a fresh sign-in on prompt=login and past max_age, and reuses the session otherwise', async () => {
+    const { page } = await device.reset()
+    const { email, secret } = await createEnrolledUser(server)
+    const first = await start(firstParty)
+    await page.goto(first.url.href)
+    await signInWithTotp(page, email, secret)
+    const authTime = (await redeem(firstParty, first, await arrival(page, firstParty))).claims()?.auth_time as number
+
+    server.clock.advance(120_000)
+    const within = await start(firstParty, { max_age: '600' })
+    await page.goto(within.url.href)
+    expect((await redeem(firstParty, within, await arrival(page, firstParty))).claims()?.auth_time).toBe(authTime)
+
+    const past = await start(firstParty, { max_age: '60' })
+    await page.goto(past.url.href)
+    await signInWithTotp(page, email, secret)
+    const renewed = (await redeem(firstParty, past, await arrival(page, firstParty))).claims()?.auth_time as number
+    expect(renewed).toBe(authTime + 120)
+
+    server.clock.advance(30_000)
+    const forced = await start(firstParty, { prompt: 'login' })
+    await page.goto(forced.url.href)
+    await signInWithTotp(page, email, secret)
+    expect((await redeem(firstParty, forced, await arrival(page, firstParty))).claims()?.auth_time).toBe(renewed + 30)
+  })
+
   it('signs out at the provider (RP-initiated logout), which ends the Portcullis session too', async () => {
     const { page } = await device.reset()
     const { email, secret } = await createEnrolledUser(server)
