@@ -105,6 +105,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     // Every client gets refresh tokens, and every refresh rotates them: a replayed one revokes the grant.
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('openid'),
     rotateRefreshToken: true,
+    // A browser app calls the token and userinfo endpoints from the origin of its redirect URIs, and from nowhere else.
+    clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },

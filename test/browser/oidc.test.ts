@@ -4,6 +4,7 @@ import * as client from 'openid-client'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { NO_CONTEXT } from '../../src/request-context.js'
+import { openStore } from '../../src/store/store.js'
 import {
   createDevice,
   createEnrolledUser,
@@ -285,6 +286,24 @@ describeInBrowser('OpenID Connect provider', () => {
     expect(errors).toEqual([])
   })
 
+  it('signs in with a code sent by email and then an authenticator code, and reports both in amr', async () => {
+    const { page, errors } = await device.reset()
+    const { email, secret } = await createEnrolledUser(server)
+    const started = await start(firstParty)
+    await page.goto(started.url.href)
+    await page.getByLabel('Email address').fill(email)
+    await page.getByRole('button', { name: 'Email me a code' }).click()
+    const code = /Your code: (\d{6})/.exec(await server.mailTo(email))?.[1] as string
+    await page.getByLabel('Code from the email').fill(code)
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+    await waitForHeading(page, 'Two-step verification')
+    await page.getByLabel('6-digit code').fill(server.totp(secret))
+    await page.getByRole('button', { name: 'Verify' }).click()
+    const claims = (await redeem(firstParty, started, await arrival(page, firstParty))).claims()
+    expect(claims).toMatchObject({ acr: 'urn:portcullis:aal2', amr: ['mca', 'mfa', 'otp'] })
+    expect(errors).toEqual([])
+  })
+
   it('asks for a fresh sign-in on prompt=login and past max_age, and reuses the session otherwise', async () => {
     const { page } = await device.reset()
     const { email, secret } = await createEnrolledUser(server)
@@ -344,6 +363,25 @@ describeInBrowser('OpenID Connect provider', () => {
     expect(await server.auth.oidc.revokeGrantsForUser(user?.id as string, NO_CONTEXT, 'account_disabled')).toBe(1)
     await expect(client.refreshTokenGrant(firstParty.config, tokens.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' })
     expect(await auditTypes(email)).toContain('oidc_grant_revoked')
+  })
+
+  it('gives no new tokens to a user who can no longer sign in, even before the grants are revoked', async () => {
+    const { page } = await device.reset()
+    const { email, secret } = await createEnrolledUser(server)
+    const started = await start(firstParty)
+    await page.goto(started.url.href)
+    await signInWithTotp(page, email, secret)
+    const tokens = await redeem(firstParty, started, await arrival(page, firstParty))
+    const user = await server.auth.api.accounts.findByEmail(email)
+
+    const store = openStore(server.auth.options.databaseUrl)
+    await store.db
+      .deleteFrom('users')
+      .where('id', '=', user?.id as string)
+      .execute()
+    await store.close()
+    await expect(client.refreshTokenGrant(firstParty.config, tokens.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' })
+    await expect(client.fetchUserInfo(firstParty.config, tokens.access_token, client.skipSubjectCheck)).rejects.toMatchObject({ status: 401 })
   })
   it('keeps the old public key in JWKS after a rotation and signs with the new one', async () => {
     const jwks = async () => ((await (await fetch(`${server.url}/oidc/jwks`)).json()) as { keys: Array<{ kid: string; d?: string }> }).keys
