@@ -50,7 +50,8 @@ export function oidcInteractionRoutes(ui: UiKit, oidc: Oidc) {
 
   const finish = async (c: UiContext, provider: Provider, result: Parameters<Provider['interactionResult']>[2], afterForm: boolean) => {
     const url = await provider.interactionResult(c.env.incoming, c.env.outgoing, result, { mergeWithLastSubmission: false })
-    if (!('login' in result)) clearCookie(c, ui.options, OIDC_RETURN_COOKIE)
+    // A consent step that follows is another interaction, whose page sets the cookie again.
+    clearCookie(c, ui.options, OIDC_RETURN_COOKIE)
     return afterForm ? ui.continueTo(c, url) : ui.redirect(c, url)
   }
 
