@@ -6,7 +6,8 @@ export type OidcModel = OidcModelRow
 // Named queries of the OpenID provider's tables; the adapter, keys and clients modules call only these.
 
 export async function upsertModel(store: Store, row: OidcModelRow): Promise<void> {
-  const { kind: _kind, id: _id, ...changes } = row
+  // consumed_at is left as it is: saving a spent artefact again must not make it spendable.
+  const { kind: _kind, id: _id, consumed_at: _consumed, ...changes } = row
   await store.db
     .insertInto('oidc_models')
     .values(row)
