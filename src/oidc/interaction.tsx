@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import type Provider from 'oidc-provider'
+import { errors } from 'oidc-provider'
 import { clearCookie, OIDC_RETURN_COOKIE, SESSION_COOKIE, writeCookie } from '../http/cookies.js'
 import { ButtonForm } from '../ui/components.js'
 import { HOME, type UiContext, type UiEnv, type UiKit } from '../ui/kit.js'
@@ -33,8 +34,10 @@ export function oidcInteractionRoutes(ui: UiKit, oidc: Oidc) {
     try {
       const details = await provider.interactionDetails(c.env.incoming, c.env.outgoing)
       return details.uid === c.req.param('uid') ? { provider, details } : null
-    } catch {
-      return null
+    } catch (error) {
+      // No interaction cookie, an expired interaction, or a provider session that ended meanwhile.
+      if (error instanceof errors.SessionNotFound) return null
+      throw error
     }
   }
 

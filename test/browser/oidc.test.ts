@@ -135,6 +135,12 @@ describeInBrowser('OpenID Connect provider', () => {
     }
   })
 
+  it('answers an interaction without its cookie (or expired) with a page, not an error', async () => {
+    const response = await fetch(`${server.url}/oidc/interaction/abcdefghijklmnopqrstu`, { headers: { accept: 'text/html' } })
+    expect(response.status).toBe(400)
+    expect(await response.text()).toContain('This sign-in request has expired')
+  })
+
   it('signs in with password and TOTP in Chromium, asks consent once, and issues a signed ID token with acr, amr and the claims', async () => {
     const { page, errors } = await device.reset()
     const { email, secret } = await createEnrolledUser(server)

@@ -37,6 +37,9 @@ describe.each(dialects)('$name: OpenID provider storage', (dialect) => {
 
     await codes.consume('code-1')
     expect(await codes.find('code-1')).toMatchObject({ consumed: expect.any(Number) })
+    // Saved again (oidc-provider re-saves some artefacts), a spent code stays spent.
+    await codes.upsert('code-1', { grantId: 'g1', accountId: 'u1', clientId: 'c1', kind: 'AuthorizationCode' }, 60)
+    expect(await codes.find('code-1')).toMatchObject({ consumed: expect.any(Number) })
 
     await tokens.revokeByGrantId('g1')
     expect(await tokens.find('at-1')).toBeUndefined()
