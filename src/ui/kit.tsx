@@ -76,7 +76,8 @@ export function createUiKit(auth: Auth, product: string, assets: Assets) {
   function continueSignIn(c: UiContext, outcome: SignInOutcome, device: DeviceGrant | null = null, next = HOME): Response {
     if (outcome.kind === 'challenge') return redirect(c, `/login/verify?challenge=${encodeURIComponent(outcome.challenge)}`)
     writeSignInCookies(c, auth.options, outcome.issued.token, device)
-    const pending = next === HOME ? signInReturn(c) : null
+    // A sign-up or sign-in bound for the account pages goes back to the application that sent the person here.
+    const pending = next === HOME || next.startsWith(`${HOME}?`) ? signInReturn(c) : null
     return pending ? continueTo(c, pending) : redirect(c, next)
   }
 

@@ -310,6 +310,20 @@ describeInBrowser('OpenID Connect provider', () => {
     expect(errors).toEqual([])
   })
 
+  it('takes a person who signs up on the way back to the application', async () => {
+    const { page, errors } = await device.reset()
+    const started = await start(firstParty)
+    await page.goto(started.url.href)
+    await page.getByRole('link', { name: 'Create an account' }).click()
+    const email = newEmail('newcomer')
+    await page.getByLabel('Email address').fill(email)
+    await page.getByLabel('Password').fill(PASSWORD)
+    await page.getByRole('button', { name: 'Create account' }).click()
+    const claims = (await redeem(firstParty, started, await arrival(page, firstParty))).claims()
+    expect(claims).toMatchObject({ email, acr: 'urn:portcullis:aal1', amr: ['pwd'] })
+    expect(errors).toEqual([])
+  })
+
   it('asks for a fresh sign-in on prompt=login and past max_age, and reuses the session otherwise', async () => {
     const { page } = await device.reset()
     const { email, secret } = await createEnrolledUser(server)
