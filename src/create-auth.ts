@@ -30,6 +30,7 @@ import { createConsoleMailer } from './mail/console-mailer.js'
 import { createNotifier } from './mail/notifier.js'
 import { createOutbox } from './mail/outbox.js'
 import { createSmtpMailer } from './mail/smtp-mailer.js'
+import { createOidc } from './oidc/index.js'
 import { NO_CONTEXT } from './request-context.js'
 import { purgeExpired } from './store/housekeeping.js'
 import { openStore } from './store/store.js'
@@ -85,6 +86,20 @@ export function createAuth(input: AuthOptions = {}) {
   const magicLinks = createMagicLinkService({ ...base, outbox, lockout, options })
   const mfaRecovery = createMfaRecoveryService({ ...base, outbox, audit, lockout, accounts, challenges, mfa, options })
   const admin = createAdminService({ accounts, mfa, lockout, audit })
+
+  const oidc = createOidc({
+    ...base,
+    logger,
+    audit,
+    options,
+    resolveSession: (token) => sessions.resolve(token),
+    endSession: ({ session }, context) => sessions.revoke(session.userId, session.id, session.id, context, 'logout'),
+    // The accounts service decides who may sign in; an unknown user may not.
+    claimsOf: async (userId) => {
+      const user = await findUserById(store, userId)
+      return user ? { email: user.email, email_verified: user.email_verified_at !== null, name: user.name } : undefined
+    },
+  })
 
   const reader = createSessionReader(sessions, options)
   const kit = { sessions: reader, csrf: createCsrfGuard(options, keyring, random, reader), options }
@@ -142,6 +157,8 @@ export function createAuth(input: AuthOptions = {}) {
     options,
     mailer,
     logger,
+    /** The OpenID provider (served when `oidcEnabled`): its clients, signing keys and grants. */
+    oidc,
     /** Applies pending database migrations. */
     migrate: () => store.migrate(),
     /** True when the database answers. */

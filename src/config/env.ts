@@ -71,6 +71,8 @@ export function loadConfigFromEnv(env: Env = process.env): AuthOptions {
     requireVerifiedEmailForOtp: flag('OTP_REQUIRE_VERIFIED_EMAIL'),
     basePath: env.API_BASE_PATH?.trim(),
     compat: list('COMPAT'),
+    oidcEnabled: flag('OIDC_ENABLED'),
+    oidcIssuer: text('OIDC_ISSUER'),
   }
   // Each value is also checked against createAuth's schema, so one error names every bad variable.
   const reported = new Set(issues.map((issue) => issue.path))
@@ -110,6 +112,8 @@ const ENV_NAMES = {
   requireVerifiedEmailForOtp: 'OTP_REQUIRE_VERIFIED_EMAIL',
   basePath: 'API_BASE_PATH',
   compat: 'COMPAT',
+  oidcEnabled: 'OIDC_ENABLED',
+  oidcIssuer: 'OIDC_ISSUER',
 } as const
 
 function minutesOf(seconds: number | undefined): number | undefined {

@@ -54,6 +54,16 @@ export const optionsSchema = z
     allowedRedirects: z.array(origin).default([]),
     /** Compatibility profiles served beside the native API (API.md, "Compatibility profiles"). */
     compat: compatSchema,
+    /** Serve the OpenID Connect provider (API.md "Single sign-on"). */
+    oidcEnabled: z.boolean().default(false),
+    /** The OpenID issuer; unset means publicUrl + /oidc. Its path is where the standalone server mounts the provider. */
+    oidcIssuer: z
+      .url({ protocol: /^https?$/ })
+      .refine((value) => {
+        const url = new URL(value)
+        return !url.search && !url.hash && url.pathname.length > 1 && !url.pathname.endsWith('/')
+      }, 'must be an http(s) URL with a path (such as https://example.com/oidc), no trailing slash, query or fragment')
+      .optional(),
   })
   .superRefine((options, ctx) => {
     if (options.production && (options.secret === DEVELOPMENT_SECRET || Buffer.byteLength(options.secret) < MIN_SECRET_BYTES)) {
@@ -64,6 +74,13 @@ export const optionsSchema = z
     }
     if (options.sessionIdleTtlSeconds > options.sessionMaxTtlSeconds) {
       ctx.addIssue({ code: 'custom', path: ['sessionIdleTtlSeconds'], message: 'must not exceed sessionMaxTtlSeconds' })
+    }
+    if (options.oidcEnabled && options.production && new URL(options.oidcIssuer ?? options.publicUrl).protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', path: ['oidcIssuer'], message: 'production needs an https issuer (OIDC_ISSUER or PUBLIC_URL)' })
+    }
+    const oidcPath = new URL(options.oidcIssuer ?? `${options.publicUrl.replace(/\/+$/, '')}/oidc`).pathname
+    if (options.oidcEnabled && options.basePath && (oidcPath === options.basePath || oidcPath.startsWith(`${options.basePath}/`))) {
+      ctx.addIssue({ code: 'custom', path: ['oidcIssuer'], message: `its path ${oidcPath} lies inside the API's base path ${options.basePath}` })
     }
     if (options.passwordMinLength > options.passwordMaxLength) {
       ctx.addIssue({ code: 'custom', path: ['passwordMinLength'], message: 'must not exceed passwordMaxLength' })
@@ -83,6 +100,7 @@ export interface AuthOptions extends SchemaInput {
 export type ResolvedOptions = z.output<typeof optionsSchema> & {
   publicOrigin: string
   secureCookies: boolean
+  oidcIssuer: string
 }
 
 /**
@@ -96,5 +114,6 @@ export function resolveOptions(input: AuthOptions): ResolvedOptions {
     throw new ConfigError(parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })))
   }
   const publicUrl = new URL(parsed.data.publicUrl)
-  return { ...parsed.data, publicOrigin: publicUrl.origin, secureCookies: publicUrl.protocol === 'https:' }
+  const oidcIssuer = parsed.data.oidcIssuer ?? `${parsed.data.publicUrl.replace(/\/+$/, '')}/oidc`
+  return { ...parsed.data, publicOrigin: publicUrl.origin, secureCookies: publicUrl.protocol === 'https:', oidcIssuer }
 }

@@ -1,7 +1,18 @@
 import { createHash, createHmac, hkdfSync } from 'node:crypto'
 
 /** Every purpose a key is derived for; a value made for one is worthless for every other. */
-export type KeyPurpose = 'session-cookie' | 'csrf' | 'mfa-challenge' | 'email-otp' | 'recovery-code' | 'totp-secret' | 'audit-chain' | 'trusted-device'
+export type KeyPurpose =
+  | 'session-cookie'
+  | 'csrf'
+  | 'mfa-challenge'
+  | 'email-otp'
+  | 'recovery-code'
+  | 'totp-secret'
+  | 'audit-chain'
+  | 'trusted-device'
+  | 'oidc-signing-key'
+  | 'oidc-client-secret'
+  | 'oidc-cookie'
 
 export interface Keyring {
   /** The current key for a purpose (HKDF-SHA-256 of the secret with the purpose as label). */

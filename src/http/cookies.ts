@@ -31,3 +31,5 @@ export function clearCookie(c: Context, settings: CookieSettings, base: string):
 export const SESSION_COOKIE = 'portcullis_session'
 export const TRUSTED_DEVICE_COOKIE = 'portcullis_trusted_device'
 export const CSRF_COOKIE = 'portcullis_csrf'
+/** The OpenID interaction a sign-in in the web UI returns to. */
+export const OIDC_RETURN_COOKIE = 'portcullis_oidc_return'

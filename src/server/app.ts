@@ -1,10 +1,14 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2Bindings, HttpBindings } from '@hono/node-server'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { type Context, Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Auth } from '../create-auth.js'
 import { PortcullisError } from '../errors.js'
 import { socketAddress } from '../http/client-address.js'
 import { DATABASE_RETRY_AFTER_SECONDS, toPortcullisError } from '../http/errors.js'
+import { createProviderHandler, isProviderPath, oidcInteractionRoutes } from '../oidc/index.js'
+import type { UiKit } from '../ui/kit.js'
 import { createUiApp } from '../ui/routes.js'
 import type { UiSettings } from './server-env.js'
 
@@ -17,6 +21,23 @@ const NO_STORE = { 'Cache-Control': 'no-store' }
  * the web UI for every other path (or a plain landing text with UI_ENABLED=false).
  */
 export function createServerApp(auth: Auth, ui: UiSettings = { enabled: true }): ServerApp {
+  const inner = createNativeApp(auth, ui)
+  if (!auth.options.oidcEnabled) return inner
+  if (!ui.enabled) throw new Error('OIDC_ENABLED needs the web UI (UI_ENABLED=true): the sign-in of an authorization is its sign-in')
+  // The OpenID provider is a Koa app: it gets Node's request and response before Hono sees the request.
+  const mount = auth.oidc.mountPath
+  const handle = createProviderHandler(auth.oidc)
+  return {
+    async fetch(request, env) {
+      const url = request.url
+      if (!isProviderPath(mount, url.slice(url.indexOf('/', url.indexOf('//') + 2)))) return inner.fetch(request, env)
+      await handle(env.incoming as IncomingMessage, env.outgoing as ServerResponse)
+      return RESPONSE_ALREADY_SENT
+    },
+  }
+}
+
+function createNativeApp(auth: Auth, ui: UiSettings): ServerApp {
   const app = createRootApp(auth, ui)
   const base = auth.options.basePath
   if (!base) return { fetch: app.fetch }
@@ -67,7 +88,8 @@ function createRootApp(auth: Auth, ui: UiSettings): Hono<ServerEnv> {
 
   if (ui.enabled) {
     // The UI has its own middleware (headers, CSRF of its forms), so it gets only the paths the API does not own.
-    const pages = createUiApp(auth, { productName: ui.productName, accentColor: ui.accentColor })
+    const routes = auth.options.oidcEnabled ? [(kit: UiKit) => oidcInteractionRoutes(kit, auth.oidc)] : []
+    const pages = createUiApp(auth, { productName: ui.productName, accentColor: ui.accentColor, routes })
     app.all('*', (c) => pages.fetch(c.req.raw, c.env))
   } else {
     app.get('/', (c) =>

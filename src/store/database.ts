@@ -4,7 +4,7 @@
  */
 export interface Database {
   users: UserRow
-  sessions: SessionRow
+  sessions: SessionRow & SessionMethodsColumn
   totp_factors: TotpFactorRow
   recovery_codes: RecoveryCodeRow
   one_time_tokens: OneTimeTokenRow
@@ -14,6 +14,9 @@ export interface Database {
   rate_limits: RateLimitRow
   audit_events: AuditEventRow
   audit_head: AuditHeadRow
+  oidc_models: OidcModelRow
+  oidc_signing_keys: OidcSigningKeyRow
+  oidc_clients: OidcClientRow
 }
 
 export interface UserRow {
@@ -133,4 +136,44 @@ export interface AuditHeadRow {
   id: number
   seq: number
   hash: string
+}
+
+/** How a session was signed in: native method names, comma-separated (read only where the amr claim needs it). */
+export interface SessionMethodsColumn {
+  methods: string | null
+}
+
+/** One artefact of the OpenID provider (oidc-provider's model name is `kind`), its payload as JSON. */
+export interface OidcModelRow {
+  kind: string
+  id: string
+  payload: string
+  grant_id: string | null
+  uid: string | null
+  user_code: string | null
+  account_id: string | null
+  client_id: string | null
+  expires_at: number | null
+  consumed_at: number | null
+}
+
+export interface OidcSigningKeyRow {
+  kid: string
+  /** The private JWK, sealed (secretbox, purpose oidc-signing-key, bound to the kid). */
+  private_sealed: string
+  created_at: number
+  retired_at: number | null
+  expires_at: number | null
+}
+
+export interface OidcClientRow {
+  id: string
+  name: string
+  /** Sealed (secretbox, purpose oidc-client-secret, bound to the id); null for a public client. */
+  secret_sealed: string | null
+  /** JSON arrays of exact URIs. */
+  redirect_uris: string
+  post_logout_redirect_uris: string
+  first_party: number
+  created_at: number
 }

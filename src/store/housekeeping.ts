@@ -30,6 +30,9 @@ export async function purgeExpired(store: Store, nowMs: number, sessionIdleMs: n
       .where('window_started_at', '<=', nowMs - GRACE_MS)
       .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', nowMs)]))
       .executeTakeFirst(),
+    // The OpenID provider's codes, tokens, sessions and grants, and retired signing keys once no token they signed is valid.
+    db.deleteFrom('oidc_models').where('expires_at', '<=', nowMs).executeTakeFirst(),
+    db.deleteFrom('oidc_signing_keys').where('expires_at', '<=', nowMs).executeTakeFirst(),
   ])
   return results.reduce((sum, result) => sum + Number(result.numDeletedRows), 0)
 }

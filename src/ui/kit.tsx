@@ -8,6 +8,7 @@ import type { Auth } from '../create-auth.js'
 import { PortcullisError } from '../errors.js'
 import type { SignInOutcome } from '../features/mfa/index.js'
 import type { ResolvedSession } from '../features/sessions/index.js'
+import { OIDC_RETURN_COOKIE, readCookie } from '../http/cookies.js'
 import type { AppEnv, HandlerInfo } from '../http/env.js'
 import { type DeviceGrant, writeSignInCookies } from '../http/sign-in-response.js'
 import type { Assets } from './assets.js'
@@ -75,7 +76,30 @@ export function createUiKit(auth: Auth, product: string, assets: Assets) {
   function continueSignIn(c: UiContext, outcome: SignInOutcome, device: DeviceGrant | null = null, next = HOME): Response {
     if (outcome.kind === 'challenge') return redirect(c, `/login/verify?challenge=${encodeURIComponent(outcome.challenge)}`)
     writeSignInCookies(c, auth.options, outcome.issued.token, device)
-    return redirect(c, next)
+    // A sign-up or sign-in bound for the account pages goes back to the application that sent the person here.
+    const pending = next === HOME || next.startsWith(`${HOME}?`) ? signInReturn(c) : null
+    return pending ? continueTo(c, pending) : redirect(c, next)
+  }
+
+  // OpenID single sign-on: a sign-in the provider's interaction sent here goes back to it.
+  const oidcPath = auth.options.oidcEnabled ? new URL(auth.options.oidcIssuer).pathname : null
+
+  /** The OpenID interaction this browser's sign-in returns to, or null. */
+  function signInReturn(c: UiContext): string | null {
+    const uid = oidcPath ? readCookie(c, auth.options, OIDC_RETURN_COOKIE) : undefined
+    return uid && /^[A-Za-z0-9_-]{1,64}$/.test(uid) ? `${oidcPath}/interaction/${uid}` : null
+  }
+
+  /**
+   * Goes on to a same-site page without a redirect: a redirect after a form post is held to the
+   * CSP's form-action 'self' all along its chain, and the chain of an OpenID authorization ends at
+   * the application's origin. A navigation from a page is not.
+   */
+  function continueTo(c: UiContext, path: string): Response {
+    const href = path.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
+    return c.html(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${href}"><link rel="icon" href="data:,"><title>Continuing…</title></head><body><main><p><a href="${href}">Continue</a></p></main></body></html>`,
+    )
   }
 
   return {
@@ -92,6 +116,8 @@ export function createUiKit(auth: Auth, product: string, assets: Assets) {
     redirect,
     requireSession,
     continueSignIn,
+    continueTo,
+    signInReturn,
     /** The HTTP status of a form answered with errors. */
     statusOf: (error: unknown): ContentfulStatusCode => (error instanceof PortcullisError ? (error.status as ContentfulStatusCode) : 400),
     context: (c: UiContext) => c.get('context'),

@@ -9,7 +9,7 @@ import { toPortcullisError } from '../http/errors.js'
 import { accountRoutes } from './account-routes.js'
 import { loadAssets } from './assets.js'
 import { emailLinkRoutes } from './email-link-routes.js'
-import { createUiKit, HOME, type UiEnv } from './kit.js'
+import { createUiKit, HOME, type UiEnv, type UiKit } from './kit.js'
 import { MessagePage } from './pages/message.js'
 import { secondFactorRoutes } from './second-factor-routes.js'
 import { signInRoutes } from './sign-in-routes.js'
@@ -19,6 +19,8 @@ export interface UiOptions {
   productName?: string | undefined
   /** A validated CSS hex colour for buttons and links. */
   accentColor?: string | undefined
+  /** Pages served beside the UI's own, on its kit and middleware (the OpenID interaction). */
+  routes?: Array<(ui: UiKit) => Hono<UiEnv>>
 }
 
 /** No inline script or style, no framing, no referrer (pages carry tokens in their URLs), nothing cached. */
@@ -97,6 +99,7 @@ export function createUiApp(auth: Auth, options: UiOptions = {}): Hono<UiEnv> {
   app.route('/', secondFactorRoutes(ui))
   app.route('/', accountRoutes(ui))
   app.route('/', emailLinkRoutes(ui))
+  for (const routes of options.routes ?? []) app.route('/', routes(ui))
 
   app.notFound((c) => {
     // Clients of the JSON API keep its error shape; people get a page.

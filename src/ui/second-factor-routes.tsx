@@ -37,6 +37,7 @@ export function secondFactorRoutes(ui: UiKit) {
         emailSent={emailSent}
         trustDays={ui.options.trustDeviceDays}
         errors={errors}
+        next={ui.signInReturn(c) ?? undefined}
       />
     )
     return ui.render(c, 'Two-step verification', page, { status: error ? ui.statusOf(error) : 200 })

@@ -32,7 +32,9 @@ export function signInRoutes(ui: UiKit) {
   const placement = { email: 'email', password: 'password', credentials: 'password', code: 'code', minLength: policy.minLength, maxLength: policy.maxLength }
 
   const loginPage = (c: UiContext, props: { email?: string; errors?: FieldErrors; notice?: LoginProps['notice'] }, error?: unknown) =>
-    ui.render(c, 'Sign in', <LoginPage product={ui.product} api={ui.options.basePath} {...props} />, { status: error ? ui.statusOf(error) : 200 })
+    ui.render(c, 'Sign in', <LoginPage product={ui.product} api={ui.options.basePath} next={ui.signInReturn(c) ?? HOME} {...props} />, {
+      status: error ? ui.statusOf(error) : 200,
+    })
 
   app.get('/signup', async (c) => {
     if (await ui.session(c)) return ui.redirect(c, HOME)
@@ -54,7 +56,7 @@ export function signInRoutes(ui: UiKit) {
   })
 
   app.get('/login', async (c) => {
-    if (await ui.session(c)) return ui.redirect(c, HOME)
+    if (await ui.session(c)) return ui.redirect(c, ui.signInReturn(c) ?? HOME)
     const notice = c.req.query('notice') ?? ''
     return loginPage(c, { notice: Object.hasOwn(LOGIN_NOTICES, notice) ? LOGIN_NOTICES[notice] : undefined })
   })

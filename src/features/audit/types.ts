@@ -20,6 +20,13 @@ export const AUDIT_EVENT_TYPES = [
   'mfa_recovery_requested',
   'mfa_recovery_cancelled',
   'mfa_recovery_completed',
+  'oidc_authorization_granted',
+  'oidc_token_issued',
+  'oidc_refresh_token_rotated',
+  'oidc_refresh_token_replayed',
+  'oidc_consent_given',
+  'oidc_consent_revoked',
+  'oidc_grant_revoked',
 ] as const
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number]

@@ -47,7 +47,8 @@ export function createMfaService(deps: MfaDeps) {
 
   async function signedIn(userId: string, firstFactor: FirstFactor, context: RequestContext, trustedDevice: boolean): Promise<SignInOutcome> {
     const aal = trustedDevice ? 2 : 1
-    const issued = await deps.sessions.issue(userId, { aal, mfaAt: null, trustedDevice }, context)
+    const methods = trustedDevice ? [firstFactor, 'trusted_device'] : [firstFactor]
+    const issued = await deps.sessions.issue(userId, { aal, mfaAt: null, trustedDevice, methods }, context)
     await deps.audit.record('sign_in_succeeded', userId, context, { method: firstFactor, aal, trustedDevice })
     return { kind: 'session', userId, issued }
   }
@@ -81,7 +82,7 @@ export function createMfaService(deps: MfaDeps) {
   async function finishChallenge(userId: string, firstFactor: FirstFactor, method: MfaMethod, trustDevice: boolean, context: RequestContext) {
     const mfaAt = deps.clock.now()
     await cancelPendingRecovery(deps.store, deps.audit, userId, mfaAt.getTime(), context)
-    const issued = await deps.sessions.issue(userId, { aal: 2, mfaAt, trustedDevice: false }, context)
+    const issued = await deps.sessions.issue(userId, { aal: 2, mfaAt, trustedDevice: false, methods: [firstFactor, method] }, context)
     await deps.audit.record('sign_in_succeeded', userId, context, { method: firstFactor, secondFactor: method, aal: 2 })
     const device = trustDevice ? await deps.trustedDevices.trust(userId, context) : null
     return { outcome: { kind: 'session', userId, issued } as SignInOutcome, device }
@@ -189,7 +190,7 @@ export function createMfaService(deps: MfaDeps) {
   async function completePasskeySignIn(userId: string, context: RequestContext): Promise<SignInOutcome> {
     const mfaAt = deps.clock.now()
     await cancelPendingRecovery(deps.store, deps.audit, userId, mfaAt.getTime(), context)
-    const issued = await deps.sessions.issue(userId, { aal: 2, mfaAt, trustedDevice: false }, context)
+    const issued = await deps.sessions.issue(userId, { aal: 2, mfaAt, trustedDevice: false, methods: ['webauthn'] }, context)
     await deps.audit.record('sign_in_succeeded', userId, context, { method: 'webauthn', aal: 2 })
     return { kind: 'session', userId, issued }
   }
@@ -262,6 +263,17 @@ export function createMfaService(deps: MfaDeps) {
   }
 
   /** The admin reset: removeFactors, recorded (and told to the user) as done by an operator. */
+  /**
+   * A challenge that takes a one-factor session to a new aal 2 session (an OpenID client asked for
+   * aal2): the session's own first factor stands as the challenge's, so a mailed first factor is
+   * not offered again as the second.
+   */
+  async function stepUpChallenge(session: Session, context: RequestContext) {
+    const [first] = await deps.sessions.methodsOf(session.id)
+    const firstFactor: FirstFactor = first === 'email_otp' || first === 'magic_link' ? first : 'password'
+    return deps.challenges.issue(session.userId, firstFactor, context)
+  }
+
   async function resetUser(userId: string, context: RequestContext, actor: string): Promise<void> {
     await removeFactors(userId, context, 'admin_reset')
     await deps.audit.record('admin_mfa_reset', userId, context, { actor })
@@ -281,6 +293,7 @@ export function createMfaService(deps: MfaDeps) {
     challengeStatus: deps.challenges.status,
     sendChallengeEmailCode,
     issueChallenge: (userId: string, context: RequestContext) => deps.challenges.issue(userId, 'password', context),
+    stepUpChallenge,
     confirmTotp,
     disableTotp,
     removePasskey,

@@ -23,6 +23,8 @@ export interface IssueSessionInput {
   aal: 1 | 2
   mfaAt: Date | null
   trustedDevice: boolean
+  /** The methods this sign-in used, in order (`password`, `totp`, `webauthn`, …), for the OpenID amr claim. */
+  methods?: readonly string[]
 }
 
 export function createSessionService(deps: SessionDeps) {
@@ -62,7 +64,7 @@ export function createSessionService(deps: SessionDeps) {
       ip: context.ip,
       user_agent: context.userAgent?.slice(0, 512) ?? null,
     }
-    await queries.insertSession(deps.store, row)
+    await queries.insertSession(deps.store, { ...row, methods: input.methods?.join(',') ?? null })
     return { token, session: toSession(row) }
   }
 
@@ -109,6 +111,8 @@ export function createSessionService(deps: SessionDeps) {
       await deps.audit.record('session_revoked', userId, context, { sessionId, current: sessionId === currentId, ...(reason ? { reason } : {}) })
       return true
     },
+    /** The methods a session was signed in with (empty for sessions from before they were recorded). */
+    methodsOf: async (sessionId: string): Promise<string[]> => (await queries.findSessionMethods(deps.store, sessionId))?.split(',') ?? [],
     revokeOthers: (userId: string, keepId: string) => queries.deleteSessionsExcept(deps.store, userId, keepId),
     revokeAll: (userId: string) => queries.deleteUserSessions(deps.store, userId),
   }

@@ -6,8 +6,13 @@ import { SESSION_TABLES, SessionLookupCache } from './lookup-cache.js'
 
 export type SessionWithUser = SessionRow & { user: UserRow & { mfa_enabled: boolean } }
 
-export async function insertSession(store: Store, row: SessionRow): Promise<void> {
+export async function insertSession(store: Store, row: SessionRow & { methods?: string | null }): Promise<void> {
   await store.db.insertInto('sessions').values(row).execute()
+}
+
+export async function findSessionMethods(store: Store, id: string): Promise<string | null> {
+  const row = await store.db.selectFrom('sessions').select('methods').where('id', '=', id).executeTakeFirst()
+  return row?.methods ?? null
 }
 
 /** The hot path: one indexed read returns the session, its user and whether MFA is on. */

@@ -8,6 +8,8 @@ export interface LoginProps {
   email?: string
   errors?: FieldErrors
   notice?: { kind: 'ok' | 'info' | 'error'; text: string } | undefined
+  /** Where a passkey sign-in goes on to. */
+  next?: string
 }
 
 /** Password sign-in; the same email field also asks for a code or a link by email. */
@@ -42,7 +44,7 @@ export function LoginPage(props: LoginProps) {
           </button>
         </div>
       </Form>
-      <PasskeyButton kind="sign-in" api={props.api} label="Sign in with a passkey" id="passkey-sign-in" next={HOME} class="secondary">
+      <PasskeyButton kind="sign-in" api={props.api} label="Sign in with a passkey" id="passkey-sign-in" next={props.next ?? HOME} class="secondary">
         <p class="divider">or with a passkey on this device</p>
       </PasskeyButton>
       <p class="muted below">

@@ -16,6 +16,8 @@ export interface VerifyProps {
   emailSent: 'now' | 'before' | 'no'
   trustDays: number
   errors?: FieldErrors
+  /** Where a passkey completion goes on to. */
+  next?: string
 }
 
 const verifyPath = (challenge: string, method: MfaMethod) => `/login/verify?challenge=${encodeURIComponent(challenge)}&method=${method}`
@@ -35,7 +37,7 @@ export function VerifyPage(props: VerifyProps) {
       ) : null}
       <FormErrors errors={errors} />
       {method === 'webauthn' ? (
-        <PasskeyButton kind="challenge" api={props.api} label="Use your passkey" id="passkey-challenge" challenge={challenge} next={HOME}>
+        <PasskeyButton kind="challenge" api={props.api} label="Use your passkey" id="passkey-challenge" challenge={challenge} next={props.next ?? HOME}>
           <p>Confirm it is you with the passkey on this device or your security key.</p>
         </PasskeyButton>
       ) : needsSend ? (

@@ -1,0 +1,5 @@
+export { AAL1, AAL2, acrOf, amrOf, wantsAal2 } from './assurance.js'
+export { type ClientSummary, checkRedirectUri, type NewClient } from './clients.js'
+export { oidcInteractionRoutes } from './interaction.js'
+export { createProviderHandler, isProviderPath } from './mount.js'
+export { createOidc, type Oidc, type OidcDeps } from './service.js'
