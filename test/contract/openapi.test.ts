@@ -49,6 +49,14 @@ describe('OpenAPI document', () => {
     expect(await response.json()).toEqual(JSON.parse(JSON.stringify(auth.openapi())))
   })
 
+  it('has every operation in the human reference, docs/api.md', () => {
+    const reference = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8')
+    const missing = Object.keys(auth.openapi().paths ?? {})
+      .map((path) => path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1'))
+      .filter((path) => !reference.includes(`${path}\``) && !reference.includes(`${path}?`))
+    expect(missing).toEqual([])
+  })
+
   it('is in step with docs/openapi.json and the client types (run `npm run openapi` after changing a route)', async () => {
     const document = await renderDocument()
     expect(readFileSync(DOCUMENT_PATH, 'utf8')).toBe(document)
