@@ -2,7 +2,7 @@ import { type Clock, systemClock } from './clock.js'
 import { type AuthOptions, type ResolvedOptions, resolveOptions } from './config/options.js'
 import { createKeyring } from './crypto/keys.js'
 import { cryptoRandom } from './crypto/random.js'
-import { createAccountService, createEmailLinkService, findUserById } from './features/accounts/index.js'
+import { createAccountService, createEmailLinkService, findUserById, toUser } from './features/accounts/index.js'
 import { accountOperations } from './features/accounts/openapi.js'
 import { accountRoutes } from './features/accounts/routes.js'
 import { createAdminService } from './features/admin/index.js'
@@ -31,6 +31,7 @@ import { createApiApp } from './http/app.js'
 import { createCsrfGuard } from './http/csrf.js'
 import type { HandlerInfo } from './http/env.js'
 import { buildOpenApiDocument, openApiOperation, openApiRoutes } from './http/openapi-route.js'
+import { type RequestLike, sessionTokenOf } from './http/request-session.js'
 import { createSessionReader } from './http/session.js'
 import { createLogger } from './logger.js'
 import { createConsoleMailer } from './mail/console-mailer.js'
@@ -158,6 +159,15 @@ export function createAuth(input: AuthOptions = {}) {
     options,
     mailer,
     logger,
+    /**
+     * The user and session a request carries (bearer token or session cookie), for an application's
+     * own routes; null without a valid session. Reading it counts as activity for the idle timeout.
+     */
+    async getSession(request: RequestLike) {
+      const token = sessionTokenOf(request, options)
+      const resolved = token ? await sessions.resolve(token) : null
+      return resolved ? { user: toUser(resolved.user, resolved.user.mfa_enabled), session: resolved.session } : null
+    },
     /** The OpenAPI 3.1 document of the HTTP API (also served at `{basePath}/openapi.json`). */
     openapi: () => buildOpenApiDocument(operations, options.basePath),
     /** Every route of the API app (method and path, base path included), as Hono registered them. */
