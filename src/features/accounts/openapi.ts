@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { type ApiOperation, signInResultSchema, userSchema } from '../../http/openapi.js'
+import type { ApiOperation } from '../../http/openapi.js'
+import { signInResultSchema, userSchema } from '../../http/openapi-schemas.js'
 import { changePasswordBody, forgotPasswordBody, resetPasswordBody, signInBody, signUpBody, verifyEmailBody } from './schema.js'
 
 const signedUp = z.object({ user: userSchema, token: z.string().optional().describe('Token flow only') }).meta({ id: 'SignedUp' })

@@ -1,4 +1,5 @@
-import { type ApiOperation, signInResultSchema } from '../../http/openapi.js'
+import type { ApiOperation } from '../../http/openapi.js'
+import { signInResultSchema } from '../../http/openapi-schemas.js'
 import { challengeBody, sendBody, verifyBody } from './schema.js'
 
 /** The documentation of routes.ts, route by route. */

@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { type ApiOperation, mfaMethodSchema, signInResultSchema } from '../../http/openapi.js'
+import type { ApiOperation } from '../../http/openapi.js'
+import { mfaMethodSchema, signInResultSchema } from '../../http/openapi-schemas.js'
 import { challengeQuery, confirmTotpBody, recoveryCompleteBody, recoveryRequestBody, recoveryTokenBody, stepUpBody, verifyBody } from './schema.js'
 
 const overview = z

@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { type ApiOperation, sessionSchema, userSchema } from '../../http/openapi.js'
+import type { ApiOperation } from '../../http/openapi.js'
+import { sessionSchema, userSchema } from '../../http/openapi-schemas.js'
 
 const sessionSummary = z
   .object({

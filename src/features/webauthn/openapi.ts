@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { type ApiOperation, signInResultSchema } from '../../http/openapi.js'
+import type { ApiOperation } from '../../http/openapi.js'
+import { signInResultSchema } from '../../http/openapi-schemas.js'
 import { authenticationBody, authenticationOptionsBody, registrationBody, removeBody } from './schema.js'
 
 const passkey = z.object({ id: z.string(), name: z.string(), createdAt: z.iso.datetime(), lastUsedAt: z.iso.datetime().nullable() }).meta({ id: 'Passkey' })
