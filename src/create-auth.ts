@@ -30,7 +30,7 @@ import { webauthnOperations } from './features/webauthn/openapi.js'
 import { createApiApp } from './http/app.js'
 import { createCsrfGuard } from './http/csrf.js'
 import type { HandlerInfo } from './http/env.js'
-import { buildOpenApiDocument, openApiOperation, openApiRoutes } from './http/openapi-route.js'
+import { buildOpenApiDocument, openApiOperation, openApiRoutes, referencePageOperation } from './http/openapi-route.js'
 import { type RequestLike, sessionTokenOf } from './http/request-session.js'
 import { createSessionReader } from './http/session.js'
 import { createLogger } from './logger.js'
@@ -104,6 +104,7 @@ export function createAuth(input: AuthOptions = {}) {
     ...webauthnOperations,
     ...adminOperations,
     openApiOperation,
+    referencePageOperation,
   ]
   const app = createApiApp({
     kit,

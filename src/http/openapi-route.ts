@@ -3,6 +3,8 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from './env.js'
 import { type ApiOperation, createOpenApiDocument } from './openapi.js'
+import { PAGE_HEADERS } from './pages.js'
+import { referencePage } from './reference-page.js'
 
 export const openApiOperation: ApiOperation = {
   method: 'get',
@@ -12,6 +14,17 @@ export const openApiOperation: ApiOperation = {
   tag: 'meta',
   access: 'public',
   success: [{ status: 200, description: 'The document', schema: z.looseObject({ openapi: z.string() }) }],
+  errors: [],
+}
+
+export const referencePageOperation: ApiOperation = {
+  method: 'get',
+  path: '/docs',
+  operationId: 'getApiReference',
+  summary: 'This reference as a page for people (self-contained: no script, nothing from another site)',
+  tag: 'meta',
+  access: 'public',
+  success: [{ status: 200, description: 'An HTML page', html: true }],
   errors: [],
 }
 
@@ -25,13 +38,17 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[], basePa
   return createOpenApiDocument(operations, { basePath, version: packageVersion() })
 }
 
-/** Serves GET /openapi.json, built once on first request. */
+/** Serves GET /openapi.json and GET /docs, built once on first request. */
 export function openApiRoutes(operations: readonly ApiOperation[], basePath: string) {
   const app = new Hono<AppEnv>()
   let document: ReturnType<typeof buildOpenApiDocument> | undefined
   app.get('/openapi.json', (c) => {
     document ??= buildOpenApiDocument(operations, basePath)
     return c.json(document)
+  })
+  app.get('/docs', (c) => {
+    document ??= buildOpenApiDocument(operations, basePath)
+    return c.html(referencePage(document), 200, PAGE_HEADERS)
   })
   return app
 }

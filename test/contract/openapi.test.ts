@@ -49,6 +49,16 @@ describe('OpenAPI document', () => {
     expect(await response.json()).toEqual(JSON.parse(JSON.stringify(auth.openapi())))
   })
 
+  it('is shown as a self-contained page at {basePath}/docs', async () => {
+    const response = await auth.handler(new Request('http://localhost:3000/api/auth/docs'))
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'")
+    const page = await response.text()
+    expect(page).toContain('<code>/mfa/verify</code>')
+    expect(page).toContain('id="schema-Error"')
+    expect(page).not.toMatch(/<script|<link|src=/i)
+  })
+
   it('has every operation in the human reference, docs/api.md', () => {
     const reference = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8')
     const missing = Object.keys(auth.openapi().paths ?? {})
