@@ -3,27 +3,36 @@ import { mountProfiles } from './compat/index.js'
 import { type AuthOptions, type ResolvedOptions, resolveOptions } from './config/options.js'
 import { createKeyring } from './crypto/keys.js'
 import { cryptoRandom } from './crypto/random.js'
-import { createAccountService, createEmailLinkService, findUserById } from './features/accounts/index.js'
+import { createAccountService, createEmailLinkService, findUserById, toUser } from './features/accounts/index.js'
+import { accountOperations } from './features/accounts/openapi.js'
 import { accountRoutes } from './features/accounts/routes.js'
 import { createAdminService } from './features/admin/index.js'
+import { adminOperations } from './features/admin/openapi.js'
 import { adminRoutes } from './features/admin/routes.js'
 import { createAuditService } from './features/audit/index.js'
 import { createEmailOtpService } from './features/email-otp/index.js'
+import { emailOtpOperations } from './features/email-otp/openapi.js'
 import { emailOtpRoutes } from './features/email-otp/routes.js'
 import { createLockoutService } from './features/lockout/index.js'
 import { createMagicLinkService } from './features/magic-link/index.js'
+import { magicLinkOperations } from './features/magic-link/openapi.js'
 import { magicLinkRoutes } from './features/magic-link/routes.js'
 import { createChallengeService, createMfaRecoveryService, createMfaService, createStepUp, createTrustedDeviceService } from './features/mfa/index.js'
+import { mfaOperations } from './features/mfa/openapi.js'
 import { mfaRecoveryRoutes } from './features/mfa/recovery-routes.js'
 import { mfaRoutes } from './features/mfa/routes.js'
 import { createRecoveryCodeService, DEFAULT_RECOVERY_CODE_COUNT } from './features/recovery-codes/index.js'
 import { createSessionService } from './features/sessions/index.js'
+import { sessionOperations } from './features/sessions/openapi.js'
 import { sessionRoutes } from './features/sessions/routes.js'
 import { createTotpService } from './features/totp/index.js'
 import { createWebauthnService, webauthnRoutes } from './features/webauthn/index.js'
+import { webauthnOperations } from './features/webauthn/openapi.js'
 import { createApiApp } from './http/app.js'
 import { createCsrfGuard } from './http/csrf.js'
 import type { HandlerInfo } from './http/env.js'
+import { buildOpenApiDocument, openApiOperation, openApiRoutes, referencePageOperation } from './http/openapi-route.js'
+import { type RequestLike, sessionTokenOf } from './http/request-session.js'
 import { createSessionReader } from './http/session.js'
 import { createLogger } from './logger.js'
 import { createConsoleMailer } from './mail/console-mailer.js'
@@ -103,6 +112,18 @@ export function createAuth(input: AuthOptions = {}) {
 
   const reader = createSessionReader(sessions, options)
   const kit = { sessions: reader, csrf: createCsrfGuard(options, keyring, random, reader), options }
+  // Each route group's documentation, from the openapi.ts beside its routes.ts; a route without one fails test/contract/openapi.test.ts.
+  const operations = [
+    ...accountOperations,
+    ...sessionOperations,
+    ...mfaOperations,
+    ...emailOtpOperations,
+    ...magicLinkOperations,
+    ...webauthnOperations,
+    ...adminOperations,
+    openApiOperation,
+    referencePageOperation,
+  ]
   const app = createApiApp({
     kit,
     logger,
@@ -116,6 +137,7 @@ export function createAuth(input: AuthOptions = {}) {
       magicLinkRoutes(magicLinks, mfa, accounts, kit),
       webauthnRoutes(webauthn, mfa, accounts, kit),
       adminRoutes(admin, options.adminToken),
+      openApiRoutes(operations, options.basePath),
     ],
   })
   mountProfiles(app, options.compat, { accounts, mfa, totp, emailOtp, magicLinks, admin, kit })
@@ -159,6 +181,19 @@ export function createAuth(input: AuthOptions = {}) {
     logger,
     /** The OpenID provider (served when `oidcEnabled`): its clients, signing keys and grants. */
     oidc,
+    /**
+     * The user and session a request carries (bearer token or session cookie), for an application's
+     * own routes; null without a valid session. Reading it counts as activity for the idle timeout.
+     */
+    async getSession(request: RequestLike) {
+      const token = sessionTokenOf(request, options)
+      const resolved = token ? await sessions.resolve(token) : null
+      return resolved ? { user: toUser(resolved.user, resolved.user.mfa_enabled), session: resolved.session } : null
+    },
+    /** The OpenAPI 3.1 document of the HTTP API (also served at `{basePath}/openapi.json`). */
+    openapi: () => buildOpenApiDocument(operations, options.basePath),
+    /** Every route of the API app (method and path, base path included), as Hono registered them. */
+    routes: app.routes.filter((route) => route.method !== 'ALL').map(({ method, path }) => ({ method, path })),
     /** Applies pending database migrations. */
     migrate: () => store.migrate(),
     /** True when the database answers. */

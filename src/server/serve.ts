@@ -57,7 +57,8 @@ async function listen(auth: Auth, settings: ServerSettings, logger: Logger): Pro
   if (auth.options.secret === DEVELOPMENT_SECRET) {
     logger.warn(
       'WARNING: PORTCULLIS_SECRET is not set, so the built-in development secret is in use. Anyone can forge tokens ' +
-        'and read TOTP secrets with it. Set PORTCULLIS_SECRET to at least 32 random bytes before real users sign up.',
+        'and read TOTP secrets with it. Before real users sign up, set one made by `portcullis secret` ' +
+        '(from a checkout: `npx portcullis secret`), e.g. export PORTCULLIS_SECRET="$(npx portcullis secret)".',
     )
   }
   const app = createServerApp(auth, settings.ui)

@@ -141,4 +141,14 @@ describe('architecture', () => {
     const long = production.filter((file) => /^src\/features\/[^/]+\/index\.ts$/.test(file.path) && file.text.split('\n').length > 30).map((file) => file.path)
     expect(long).toEqual([])
   })
+
+  it('keeps portcullis/client browser-safe: fetch, openapi-fetch and @simplewebauthn/browser, no Node built-ins or server code', () => {
+    const client = production.filter((file) => file.path.startsWith('src/client/'))
+    expect(client.length).toBeGreaterThan(1)
+    const allowed = new Set(['openapi-fetch', '@simplewebauthn/browser'])
+    const found = violations(client, (file, specifier) =>
+      specifier.startsWith('.') ? !target(file, specifier).startsWith('src/client/') : !allowed.has(packageOf(specifier)),
+    )
+    expect(found).toEqual([])
+  })
 })

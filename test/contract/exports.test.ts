@@ -85,11 +85,14 @@ describe('public surface', () => {
     for (const line of statements) expect(line).toMatch(/^export (type )?\{[^}]*\} from '\.\/[^']+\.js'$/)
   })
 
-  it('maps the package entry points onto src/index.ts and src/testing.ts', () => {
+  it('maps the package entry points onto src/index.ts, src/testing.ts, src/client/index.ts, src/node.ts and src/hono.ts', () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
-    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './testing'])
+    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './client', './hono', './node', './testing'])
     expect(pkg.exports['.'].default).toBe('./dist/index.js')
     expect(pkg.exports['./testing'].default).toBe('./dist/testing.js')
+    expect(pkg.exports['./client']).toEqual({ types: './dist/client/index.d.ts', default: './dist/client/index.js' })
+    expect(pkg.exports['./node']).toEqual({ types: './dist/node.d.ts', default: './dist/node.js' })
+    expect(pkg.exports['./hono']).toEqual({ types: './dist/hono.d.ts', default: './dist/hono.js' })
   })
 
   it('does not leak test helpers from the main entry', () => {

@@ -3,6 +3,7 @@ import { auditVerifyCommand } from './audit-verify.js'
 import { doctorCommand } from './doctor.js'
 import { migrateCommand } from './migrate.js'
 import { oidcClientAddCommand, oidcClientListCommand, oidcClientRemoveCommand, oidcRotateKeysCommand } from './oidc.js'
+import { secretCommand } from './secret.js'
 import { serveCommand } from './serve.js'
 import { userResetMfaCommand } from './user-reset-mfa.js'
 import { userUnlockCommand } from './user-unlock.js'
@@ -19,4 +20,5 @@ export const commands: Command[] = [
   oidcClientListCommand,
   oidcClientRemoveCommand,
   oidcRotateKeysCommand,
+  secretCommand,
 ]

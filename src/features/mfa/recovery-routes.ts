@@ -1,6 +1,5 @@
 import { Hono } from 'hono'
 import { html } from 'hono/html'
-import { z } from 'zod'
 import { PortcullisError } from '../../errors.js'
 import { parseBody, parseQuery } from '../../http/body.js'
 import type { AppEnv } from '../../http/env.js'
@@ -9,12 +8,10 @@ import { simplePage } from '../../http/pages.js'
 import { signInResponse } from '../../http/sign-in-response.js'
 import type { AccountService } from '../accounts/index.js'
 import type { MfaRecoveryService } from './recovery.js'
+import { recoveryCompleteBody as completeBody, recoveryRequestBody as requestBody, recoveryTokenBody as tokenBody } from './schema.js'
 
-const tokenBody = z.object({ token: z.string().min(1).max(256) })
-const requestBody = z.object({ challenge: z.string().min(1).max(256) })
 const isFormPost = (c: { req: { header(name: string): string | undefined } }) =>
   /application\/x-www-form-urlencoded|multipart\/form-data/.test(c.req.header('content-type') ?? '')
-const completeBody = z.object({ token: z.string().min(1).max(256), password: z.string().min(1).max(4096) })
 
 export function mfaRecoveryRoutes(recovery: MfaRecoveryService, accounts: AccountService, kit: HttpKit) {
   const app = new Hono<AppEnv>()

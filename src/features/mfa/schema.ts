@@ -13,3 +13,6 @@ export const verifyBody = z.object({
   trustDevice: formBoolean.optional(),
 })
 export const challengeQuery = z.object({ challenge })
+export const recoveryRequestBody = z.object({ challenge })
+export const recoveryTokenBody = z.object({ token: z.string().min(1).max(256) })
+export const recoveryCompleteBody = z.object({ token: z.string().min(1).max(256), password: z.string().min(1).max(4096) })

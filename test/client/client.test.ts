@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AuthClientError, createAuthClient } from '../../src/client/index.js'
+import { startUiServer, type UiServer } from '../browser/harness.js'
+import { createCookieFetch } from '../support/cookie-fetch.js'
+import { createConformanceFetch } from '../support/openapi-check.js'
+import { STRONG_PASSWORD } from '../support/test-auth.js'
+
+// portcullis/client against the standalone server's app on a real port: the walk of the issue in
+// both flows, every answer held against docs' OpenAPI document on the way.
+
+let server: UiServer
+let conformance: ReturnType<typeof createConformanceFetch>
+let counter = 0
+const email = () => `client${++counter}-${Date.now()}@example.com`
+
+beforeAll(async () => {
+  server = await startUiServer({}, { enabled: false })
+  conformance = createConformanceFetch(server.auth.openapi(), server.auth.options.basePath)
+})
+afterAll(async () => {
+  await server?.close()
+})
+
+const baseUrl = () => `${server.url}/api/auth`
+
+describe.each(['token', 'cookie'] as const)('portcullis/client, %s flow', (flow) => {
+  function client() {
+    const fetch = flow === 'cookie' ? createCookieFetch(conformance.fetch) : conformance.fetch
+    return createAuthClient({ baseUrl: baseUrl(), flow, fetch })
+  }
+
+  it('walks sign-up, TOTP enrolment, sign-in, challenge, verify, session and sign-out', async () => {
+    const auth = client()
+    const address = email()
+    const signedUp = await auth.signUp({ email: address, password: STRONG_PASSWORD })
+    expect(signedUp.user.email).toBe(address)
+    expect(signedUp.token === undefined).toBe(flow === 'cookie')
+    expect((await auth.session())?.session.aal).toBe(1)
+
+    const enrollment = await auth.mfa.enrollTotp()
+    const confirmed = await auth.mfa.confirmTotp({ enrollmentId: enrollment.enrollmentId, code: server.totp(enrollment.secret) })
+    expect(confirmed.recoveryCodes).toHaveLength(10)
+    server.clock.advance(30_000)
+
+    await auth.signOut()
+    expect(await auth.session()).toBeNull()
+    expect(auth.token).toBeNull()
+
+    const first = await auth.signIn({ email: address, password: STRONG_PASSWORD })
+    if (first.kind !== 'mfa') throw new Error(`expected a challenge, got ${first.kind}`)
+    expect(first.methods).toContain('totp')
+    expect(first.expiresIn).toBeGreaterThan(0)
+    expect(await auth.session()).toBeNull()
+
+    const verified = await auth.verify({ challenge: first.challenge, method: 'totp', code: server.totp(enrollment.secret) })
+    expect(verified.user.mfaEnabled).toBe(true)
+    const current = await auth.session()
+    expect(current?.session.aal).toBe(2)
+    expect(current?.user.id).toBe(signedUp.user.id)
+
+    await auth.signOut()
+    expect(await auth.session()).toBeNull()
+  })
+
+  it('answers a wrong password with AuthClientError invalid_credentials', async () => {
+    const auth = client()
+    const address = email()
+    await auth.signUp({ email: address, password: STRONG_PASSWORD })
+    const error = await auth.signIn({ email: address, password: 'not the password at all' }).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(AuthClientError)
+    expect(error).toMatchObject({ status: 401, code: 'invalid_credentials', retryAfter: null })
+  })
+
+  it('answers a wrong code with AuthClientError invalid_code', async () => {
+    const auth = client()
+    const address = email()
+    await auth.signUp({ email: address, password: STRONG_PASSWORD })
+    const enrollment = await auth.mfa.enrollTotp()
+    const error = await auth.mfa
+      .confirmTotp({ enrollmentId: enrollment.enrollmentId, code: server.totp(enrollment.secret) === '000000' ? '111111' : '000000' })
+      .catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(AuthClientError)
+    expect(error).toMatchObject({ status: 400, code: 'invalid_code' })
+    expect((error as AuthClientError).message).toBeTruthy()
+  })
+
+  it('answers a lockout with AuthClientError too_many_requests and its retryAfter', async () => {
+    const auth = client()
+    const address = email()
+    await auth.signUp({ email: address, password: STRONG_PASSWORD })
+    let error: unknown
+    for (let attempt = 0; attempt < 10 && !(error instanceof AuthClientError && error.code === 'too_many_requests'); attempt++) {
+      error = await auth.signIn({ email: address, password: `wrong password ${attempt}` }).catch((caught: unknown) => caught)
+    }
+    expect(error).toBeInstanceOf(AuthClientError)
+    expect(error).toMatchObject({ status: 429, code: 'too_many_requests' })
+    expect((error as AuthClientError).retryAfter).toBeGreaterThan(0)
+  })
+})
+
+describe('portcullis/client, cookie flow', () => {
+  it('sends the CSRF token the server asks of cookie-authenticated writes', async () => {
+    const fetch = createCookieFetch()
+    const auth = createAuthClient({ baseUrl: baseUrl(), flow: 'cookie', fetch })
+    await auth.signUp({ email: email(), password: STRONG_PASSWORD })
+    expect(fetch.cookies.has('portcullis_session')).toBe(true)
+    // The same cookie without the token the client adds: refused.
+    const bare = await fetch(`${baseUrl()}/mfa/totp/enroll`, { method: 'POST' })
+    expect(bare.status).toBe(403)
+    expect((await bare.json()).error.code).toBe('csrf_failed')
+    await expect(auth.mfa.enrollTotp()).resolves.toMatchObject({ enrollmentId: expect.any(String) })
+  })
+})
+
+describe('portcullis/client, every answer', () => {
+  it('matched the OpenAPI document', () => {
+    expect(conformance.failures).toEqual([])
+    expect(conformance.checked.length).toBeGreaterThan(20)
+  })
+})
