@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from './clock.js'
 import { type AuthOptions, type ResolvedOptions, resolveOptions } from './config/options.js'
+import { sharedArgon2Pool } from './crypto/argon2-pool.js'
 import { createKeyring } from './crypto/keys.js'
 import { cryptoRandom } from './crypto/random.js'
 import { createAccountService, createEmailLinkService, findUserById } from './features/accounts/index.js'
@@ -45,6 +46,8 @@ export function createAuth(input: AuthOptions = {}) {
   const smtp = !input.mailer && options.smtpUrl ? createSmtpMailer(options.smtpUrl, options.mailFrom) : null
   const mailer = input.mailer ?? smtp ?? createConsoleMailer(logger)
   const outbox = createOutbox(mailer, logger)
+  // The hashing threads are shared by the whole process, so the last createAuth sets their queue.
+  sharedArgon2Pool().setQueueLimit(options.hashQueueLimit)
   const random = cryptoRandom
   const keyring = createKeyring(options.secret, options.previousSecrets)
   const store = openStore(options.databaseUrl)
@@ -78,7 +81,7 @@ export function createAuth(input: AuthOptions = {}) {
     options,
   })
   const emailLinks = createEmailLinkService({ ...base, outbox, audit, lockout, sessions, mfa, options })
-  const accounts = createAccountService({ ...base, audit, lockout, sessions, mfa, emailLinks, options })
+  const accounts = createAccountService({ ...base, audit, lockout, sessions, mfa, emailLinks, outbox, options })
   const magicLinks = createMagicLinkService({ ...base, outbox, lockout, options })
   const mfaRecovery = createMfaRecoveryService({ ...base, outbox, audit, lockout, accounts, challenges, mfa, options })
   const admin = createAdminService({ accounts, mfa, lockout, audit })
@@ -144,6 +147,8 @@ export function createAuth(input: AuthOptions = {}) {
     ready: () => store.ping(),
     /** Deletes expired sessions, codes, links, challenges and counters; returns how many rows went. */
     purgeExpired: () => purgeExpired(store, clock.now().getTime(), options.sessionIdleTtlSeconds * 1000),
+    /** What the bounded queues hold now: password hashing (shared by the process) and this instance's mail. */
+    load: () => ({ hashing: sharedArgon2Pool().load(), mail: outbox.load() }),
     /** Waits for mail already handed over to be sent. */
     flushMail: () => outbox.flush(),
     async close() {

@@ -69,6 +69,7 @@ export function loadConfigFromEnv(env: Env = process.env): AuthOptions {
     emailSecondFactor: flag('MFA_EMAIL_SECOND_FACTOR'),
     verifyEmailOnSignUp: flag('EMAIL_VERIFY_ON_SIGNUP'),
     requireVerifiedEmailForOtp: flag('OTP_REQUIRE_VERIFIED_EMAIL'),
+    hashQueueLimit: text('HASH_QUEUE_LIMIT')?.toLowerCase() === 'auto' ? 'auto' : integer('HASH_QUEUE_LIMIT'),
   }
   // Each value is also checked against createAuth's schema, so one error names every bad variable.
   const reported = new Set(issues.map((issue) => issue.path))
@@ -106,6 +107,7 @@ const ENV_NAMES = {
   emailSecondFactor: 'MFA_EMAIL_SECOND_FACTOR',
   verifyEmailOnSignUp: 'EMAIL_VERIFY_ON_SIGNUP',
   requireVerifiedEmailForOtp: 'OTP_REQUIRE_VERIFIED_EMAIL',
+  hashQueueLimit: 'HASH_QUEUE_LIMIT',
 } as const
 
 function minutesOf(seconds: number | undefined): number | undefined {

@@ -51,6 +51,8 @@ export const optionsSchema = z
     requireVerifiedEmailForOtp: z.boolean().default(false),
     allowedOrigins: z.array(origin).default([]),
     allowedRedirects: z.array(origin).default([]),
+    /** Sign-ins, sign-ups and password changes that may wait for a hashing thread before the rest are shed with 503; `auto` is two seconds of measured hashing. */
+    hashQueueLimit: z.union([z.number().int().min(0).max(1_000_000), z.literal('auto')]).default('auto'),
   })
   .superRefine((options, ctx) => {
     if (options.production && (options.secret === DEVELOPMENT_SECRET || Buffer.byteLength(options.secret) < MIN_SECRET_BYTES)) {

@@ -3,7 +3,8 @@ import { type Context, Hono } from 'hono'
 import type { Auth } from '../create-auth.js'
 import { socketAddress } from '../http/client-address.js'
 import { createUiApp } from '../ui/routes.js'
-import type { UiSettings } from './server-env.js'
+import { createMetricsRoute, loadDetail } from './load-report.js'
+import type { OpsSettings, UiSettings } from './server-env.js'
 
 export type ServerEnv = { Bindings: HttpBindings }
 
@@ -13,8 +14,8 @@ const NO_STORE = { 'Cache-Control': 'no-store' }
  * The root app of the standalone server: operations endpoints, the API under its base path, and
  * the web UI for every other path (or a plain landing text with UI_ENABLED=false).
  */
-export function createServerApp(auth: Auth, ui: UiSettings = { enabled: true }): ServerApp {
-  const app = createRootApp(auth, ui)
+export function createServerApp(auth: Auth, ui: UiSettings = { enabled: true }, ops: OpsSettings = { metricsEnabled: false }): ServerApp {
+  const app = createRootApp(auth, ui, ops)
   const base = auth.options.basePath
   if (!base) return { fetch: app.fetch }
   // API requests — most of them session checks — go straight to the API's handler instead of
@@ -38,16 +39,18 @@ export interface ServerApp {
   fetch(request: Request, env: HttpBindings | Http2Bindings): Response | Promise<Response>
 }
 
-function createRootApp(auth: Auth, ui: UiSettings): Hono<ServerEnv> {
+function createRootApp(auth: Auth, ui: UiSettings, ops: OpsSettings): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>()
   const base = auth.options.basePath
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }, 200, NO_STORE))
   app.get('/readyz', async (c) =>
     (await auth.ready())
-      ? c.json({ status: 'ok' }, 200, NO_STORE)
+      ? c.json({ status: 'ok', ...loadDetail(auth) }, 200, NO_STORE)
       : c.json({ error: { code: 'service_unavailable', message: 'The database does not answer' } }, 503, NO_STORE),
   )
+
+  if (ops.metricsEnabled) app.get('/metrics', createMetricsRoute(auth))
 
   // The API reads the client address from the socket; X-Forwarded-For only counts through TRUST_PROXY.
   const forward = (c: Context<ServerEnv>) => auth.handler(c.req.raw, { clientAddress: socketAddress(c.env.incoming) })

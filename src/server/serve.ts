@@ -59,7 +59,7 @@ async function listen(auth: Auth, settings: ServerSettings, logger: Logger): Pro
         'and read TOTP secrets with it. Set PORTCULLIS_SECRET to at least 32 random bytes before real users sign up.',
     )
   }
-  const app = createServerApp(auth, settings.ui)
+  const app = createServerApp(auth, settings.ui, settings.ops)
   const server = createAdaptorServer({ fetch: app.fetch }) as Server
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {

@@ -82,6 +82,7 @@ export function createEmailLinkService(deps: EmailLinkDeps) {
 
   /** Mails a reset link to a known address; answers alike for unknown ones and past the rate limit. */
   async function forgotPassword(rawEmail: string): Promise<void> {
+    deps.outbox.assertCapacity()
     const email = normalizeEmail(rawEmail)
     try {
       await deps.lockout.consume(`reset:email:${email}`, RESETS_PER_WINDOW, WINDOW_SECONDS)

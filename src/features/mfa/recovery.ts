@@ -61,6 +61,7 @@ export function createMfaRecoveryService(deps: MfaRecoveryDeps) {
 
   /** @throws challenge_invalid (the challenge must follow a correct password), too_many_requests */
   async function request(challenge: string, context: RequestContext): Promise<void> {
+    deps.outbox.assertCapacity()
     const row = await deps.challenges.loadPending(challenge)
     if (row.first_factor !== 'password') throw new PortcullisError('challenge_invalid', 'Recovery needs a challenge from a password sign-in')
     const user = await deps.accounts.findById(row.user_id)
