@@ -21,7 +21,7 @@ import { createSessionService } from './features/sessions/index.js'
 import { sessionRoutes } from './features/sessions/routes.js'
 import { createTotpService } from './features/totp/index.js'
 import { createWebauthnService, webauthnRoutes } from './features/webauthn/index.js'
-import { createApiApp } from './http/app.js'
+import { createApiApp, listRoutes } from './http/app.js'
 import { createCsrfGuard } from './http/csrf.js'
 import type { HandlerInfo } from './http/env.js'
 import { createSessionReader } from './http/session.js'
@@ -136,6 +136,8 @@ export function createAuth(input: AuthOptions = {}) {
     /** A standard fetch handler serving the API under `basePath`. */
     handler: (request: Request, info: HandlerInfo = {}): Promise<Response> => Promise.resolve(app.fetch(request, info)),
     api,
+    /** Every method and path the API serves (`:name` marks a path parameter), read from the routes themselves. */
+    routes: () => listRoutes(app),
     /** The HTTP pieces the API's routes share (session reader, CSRF guard), for pages served beside the API. */
     kit,
     options,
