@@ -13,7 +13,9 @@ const references = [...MAP.matchAll(REFERENCE)].map((match) => ({ file: match[1]
 
 // The title as it stands in a test call: it('…'), it.each(…)('…'), describe('…'), in any quotes.
 function hasTest(source: string, name: string): boolean {
-  return ["'", '"', '`'].some((quote) => new RegExp(`(?:it|test|describe)(?:\\.[\\w]+(?:\\([^)]*\\))?)?\\(\\s*${quote}${escapeRegExp(name)}${quote}`).test(source))
+  return ["'", '"', '`'].some((quote) =>
+    new RegExp(`(?:it|test|describe)(?:\\.[\\w]+(?:\\([^)]*\\))?)?\\(\\s*${quote}${escapeRegExp(name)}${quote}`).test(source),
+  )
 }
 
 function escapeRegExp(text: string): string {
