@@ -79,6 +79,7 @@ export class Argon2Pool {
   private shedCount = 0
   private startedCount = 0
   private hashMs = FIRST_HASH_MS
+  private timed = false
   private queueLimit: number | 'auto'
 
   constructor(private readonly options: Argon2PoolOptions) {
@@ -132,6 +133,12 @@ export class Argon2Pool {
     const size = this.options.size
     if (this.queueLimit !== 'auto') return size + this.queueLimit
     return size + Math.max(size, Math.floor((HASH_QUEUE_SECONDS * 1000 * size) / this.hashMs))
+  }
+
+  // The first hash timed replaces the guess outright; later ones move a moving average.
+  private measure(ms: number): void {
+    this.hashMs = this.timed ? this.hashMs + COST_WEIGHT * (ms - this.hashMs) : ms
+    this.timed = true
   }
 
   // Whole seconds until the admitted requests have had their hash, at the measured cost.
@@ -190,7 +197,7 @@ export class Argon2Pool {
       this.busy.delete(worker)
       worker.unref()
       this.idle.push(worker)
-      if (job.startedAt !== undefined) this.hashMs += COST_WEIGHT * (performance.now() - job.startedAt - this.hashMs)
+      if (job.startedAt !== undefined) this.measure(performance.now() - job.startedAt)
       if (reply.error === undefined) job.resolve(reply.value)
       else job.reject(new Error(reply.error))
       this.dispatch()

@@ -3,7 +3,7 @@ import { type Context, Hono } from 'hono'
 import type { Auth } from '../create-auth.js'
 import { socketAddress } from '../http/client-address.js'
 import { createUiApp } from '../ui/routes.js'
-import { createMetricsRoute, loadDetail } from './load-report.js'
+import { createLoadDetail, createMetricsRoute } from './load-report.js'
 import type { OpsSettings, UiSettings } from './server-env.js'
 
 export type ServerEnv = { Bindings: HttpBindings }
@@ -43,10 +43,11 @@ function createRootApp(auth: Auth, ui: UiSettings, ops: OpsSettings): Hono<Serve
   const app = new Hono<ServerEnv>()
   const base = auth.options.basePath
 
+  const loadDetail = createLoadDetail(auth)
   app.get('/healthz', (c) => c.json({ status: 'ok' }, 200, NO_STORE))
   app.get('/readyz', async (c) =>
     (await auth.ready())
-      ? c.json({ status: 'ok', ...loadDetail(auth) }, 200, NO_STORE)
+      ? c.json({ status: 'ok', ...loadDetail() }, 200, NO_STORE)
       : c.json({ error: { code: 'service_unavailable', message: 'The database does not answer' } }, 503, NO_STORE),
   )
 

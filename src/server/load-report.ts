@@ -43,10 +43,13 @@ function round(value: number): number {
   return Math.round(value * 100) / 100
 }
 
-/** The readings `/readyz` shows beside its status: event-loop lag and every bounded queue. */
-export function loadDetail(auth: Auth) {
-  const { hashing, mail } = auth.load()
-  return { eventLoopLag: eventLoopLag(), queues: { passwordHashing: hashing, mail } }
+/** The readings `/readyz` shows beside its status: event-loop lag and every bounded queue. Starts watching the event loop at once. */
+export function createLoadDetail(auth: Auth) {
+  eventLoopLag()
+  return () => {
+    const { hashing, mail } = auth.load()
+    return { eventLoopLag: eventLoopLag(), queues: { passwordHashing: hashing, mail } }
+  }
 }
 
 /**
