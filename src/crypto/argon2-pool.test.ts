@@ -130,4 +130,18 @@ describe('Argon2Pool', () => {
     // hashMs is shown rounded to 0.1 ms; the limit uses the unrounded average.
     expect(Math.abs(limit - expected)).toBeLessThanOrEqual(Math.ceil(expected * 0.01) + 1)
   })
+
+  it('shortens the automatic queue to the pace requests were seen to finish at while hashes waited', async () => {
+    const pool = newPool(1)
+    await pool.run('hash', ['warm', ARGON2_PARAMS])
+    // Left queued: closing the pool after the test refuses them, and that is not this test's concern.
+    for (let i = 0; i < 40; i++) pool.run('hash', [`queued ${i}`, ARGON2_PARAMS]).catch(() => {})
+    // Requests that finish 100 ms apart while hashes wait: at most ten a second are served.
+    for (let i = 0; i < 6; i++) {
+      pool.tryReserve().release()
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    expect(pool.load().waiting).toBeGreaterThan(0)
+    expect(pool.load().limit).toBeLessThanOrEqual(1 + HASH_QUEUE_SECONDS * 10)
+  })
 })

@@ -27,7 +27,7 @@ export interface Argon2PoolOptions {
   niceness: number
   /**
    * Requests admitted beyond the ones a thread is hashing for; past it, `tryReserve` sheds.
-   * `auto` (the default) is HASH_QUEUE_SECONDS of work at the measured cost of one hash.
+   * `auto` (the default) is as many as are served in HASH_QUEUE_SECONDS at the measured pace.
    */
   queueLimit?: number | 'auto'
 }
@@ -80,6 +80,8 @@ export class Argon2Pool {
   private startedCount = 0
   private hashMs = FIRST_HASH_MS
   private timed = false
+  private servedGapMs: number | null = null
+  private lastServedAt: number | null = null
   private queueLimit: number | 'auto'
 
   constructor(private readonly options: Argon2PoolOptions) {
@@ -110,6 +112,7 @@ export class Argon2Pool {
         if (!held) return
         held = false
         this.admitted--
+        this.noteServed()
       },
     }
   }
@@ -127,12 +130,34 @@ export class Argon2Pool {
     }
   }
 
-  // One request per thread hashing, plus the queue: a fixed number, or as many as the threads
-  // finish in HASH_QUEUE_SECONDS at the measured cost (never fewer than the threads).
+  // One request per thread hashing, plus the queue: a fixed number, or as many as are served in
+  // HASH_QUEUE_SECONDS (never fewer than the threads).
   private admissionLimit(): number {
     const size = this.options.size
     if (this.queueLimit !== 'auto') return size + this.queueLimit
-    return size + Math.max(size, Math.floor((HASH_QUEUE_SECONDS * 1000 * size) / this.hashMs))
+    return size + Math.max(size, Math.floor(HASH_QUEUE_SECONDS * this.servedPerSecond()))
+  }
+
+  // Requests served per second: what the threads hash at the measured cost, or less when the
+  // requests were seen to finish more slowly than that while hashes waited (the event loop's own
+  // share of a sign-in, other processes on the machine).
+  private servedPerSecond(): number {
+    const hashing = (1000 * this.options.size) / this.hashMs
+    return this.servedGapMs === null ? hashing : Math.min(hashing, 1000 / this.servedGapMs)
+  }
+
+  // Only while hashes wait for a thread does the pace of finished requests show the capacity.
+  private noteServed(): void {
+    const now = performance.now()
+    if (this.queue.length === 0) {
+      this.lastServedAt = null
+      return
+    }
+    if (this.lastServedAt !== null) {
+      const gap = now - this.lastServedAt
+      this.servedGapMs = this.servedGapMs === null ? gap : this.servedGapMs + COST_WEIGHT * (gap - this.servedGapMs)
+    }
+    this.lastServedAt = now
   }
 
   // The first hash timed replaces the guess outright; later ones move a moving average.
@@ -143,7 +168,7 @@ export class Argon2Pool {
 
   // Whole seconds until the admitted requests have had their hash, at the measured cost.
   private secondsToDrain(): number {
-    return Math.max(1, Math.ceil((this.admitted * this.hashMs) / this.options.size / 1000))
+    return Math.max(1, Math.ceil(this.admitted / this.servedPerSecond()))
   }
 
   run(operation: Argon2Operation, args: unknown[]): Promise<unknown> {
