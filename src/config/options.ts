@@ -51,7 +51,7 @@ export const optionsSchema = z
     requireVerifiedEmailForOtp: z.boolean().default(false),
     allowedOrigins: z.array(origin).default([]),
     allowedRedirects: z.array(origin).default([]),
-    /** Sign-ins, sign-ups and password changes that may wait for a hashing thread before the rest are shed with 503; `auto` is two seconds of measured hashing. */
+    /** Sign-ins, sign-ups and password changes that may wait for a hashing thread before the rest are shed with 503; `auto` is two seconds of work at the measured pace. */
     hashQueueLimit: z.union([z.number().int().min(0).max(1_000_000), z.literal('auto')]).default('auto'),
   })
   .superRefine((options, ctx) => {

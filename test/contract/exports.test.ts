@@ -18,6 +18,8 @@ const API_ERROR_CODES = {
   payload_too_large: 413,
   weak_password: 422,
   too_many_requests: 429,
+  account_disabled: 403,
+  service_unavailable: 503,
 }
 
 // Codes outside the table, each with where it is documented. Adding one here means documenting it.
