@@ -59,6 +59,8 @@ describe('portcullis backup and restore (SQLite)', () => {
           await t.signIn(email)
         }
       })()
+      // Some load users are committed before the copy starts: the copy must hold them.
+      while (created.length < 3) await new Promise((resolve) => setTimeout(resolve, 10))
       const before = created.length
       const backup = await cli(['backup', backupFile], databaseUrl)
       const during = created.length
