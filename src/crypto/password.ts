@@ -15,6 +15,19 @@ export function reservePasswordHashing(): HashTicket {
   return sharedArgon2Pool().tryReserve()
 }
 
+/**
+ * Runs `work` as a request admitted to password hashing, giving its place back when it ends.
+ * @throws service_unavailable (with Retry-After) when the hashing queue is full, before `work` starts.
+ */
+export async function withPasswordHashing<T>(work: () => Promise<T>): Promise<T> {
+  const ticket = reservePasswordHashing()
+  try {
+    return await work()
+  } finally {
+    ticket.release()
+  }
+}
+
 /** Hashes a password with argon2id, on the pool's threads, off the event loop. */
 export async function hashPassword(password: string): Promise<string> {
   return (await sharedArgon2Pool().run('hash', [password, ARGON2_PARAMS])) as string

@@ -3,6 +3,7 @@ import type { HashTicket } from '../../src/crypto/argon2-pool.js'
 import { sharedArgon2Pool } from '../../src/crypto/argon2-pool.js'
 import { createOutbox } from '../../src/mail/outbox.js'
 import { dialects } from '../support/dialects.js'
+import { lastMail, tokenIn } from '../support/mail.js'
 import { createTestAuth, STRONG_PASSWORD, type TestAuth } from '../support/test-auth.js'
 
 // The hashing queue is full when every place the pool admits is held: these tickets stand in for
@@ -78,6 +79,18 @@ describe.each(dialects)('$name: load shedding', (dialect) => {
     expect(await rateLimitRows()).toBe(triesBefore)
     for (const ticket of held.splice(0)) ticket.release()
     expect((await t.signIn(email, STRONG_PASSWORD)).status).toBe(200)
+  })
+
+  it('answers a password reset 503 and leaves its link usable', async () => {
+    const { email } = await t.signUp()
+    expect((await t.request('POST', '/password/forgot', { body: { email } })).status).toBe(202)
+    const token = tokenIn(await lastMail(t, email, 'reset your password'), '/password/reset')
+    held = fillHashingQueue()
+    const refused = await t.request('POST', '/password/reset', { body: { token, newPassword: 'a brand new passphrase here' } })
+    expect(refused.status).toBe(503)
+    expect(refused.body.error.code).toBe('service_unavailable')
+    for (const ticket of held.splice(0)) ticket.release()
+    expect((await t.request('POST', '/password/reset', { body: { token, newPassword: 'a brand new passphrase here' } })).status).toBe(204)
   })
 
   it('gives every place back, also when sign-ins fail', async () => {
