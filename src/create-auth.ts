@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from './clock.js'
 import { mountProfiles } from './compat/index.js'
 import { type AuthOptions, type ResolvedOptions, resolveOptions } from './config/options.js'
+import { sharedArgon2Pool } from './crypto/argon2-pool.js'
 import { createKeyring } from './crypto/keys.js'
 import { cryptoRandom } from './crypto/random.js'
 import { createAccountService, createEmailLinkService, findUserById, toUser } from './features/accounts/index.js'
@@ -28,7 +29,7 @@ import { sessionRoutes } from './features/sessions/routes.js'
 import { createTotpService } from './features/totp/index.js'
 import { createWebauthnService, webauthnRoutes } from './features/webauthn/index.js'
 import { webauthnOperations } from './features/webauthn/openapi.js'
-import { createApiApp } from './http/app.js'
+import { createApiApp, listRoutes } from './http/app.js'
 import { createCsrfGuard } from './http/csrf.js'
 import type { HandlerInfo } from './http/env.js'
 import { buildOpenApiDocument, openApiOperation, openApiRoutes, referencePageOperation } from './http/openapi-route.js'
@@ -56,6 +57,8 @@ export function createAuth(input: AuthOptions = {}) {
   const smtp = !input.mailer && options.smtpUrl ? createSmtpMailer(options.smtpUrl, options.mailFrom) : null
   const mailer = input.mailer ?? smtp ?? createConsoleMailer(logger)
   const outbox = createOutbox(mailer, logger)
+  // The hashing threads are shared by the whole process, so the last createAuth sets their queue.
+  sharedArgon2Pool().setQueueLimit(options.hashQueueLimit)
   const random = cryptoRandom
   const keyring = createKeyring(options.secret, options.previousSecrets)
   const store = openStore(options.databaseUrl, {
@@ -91,7 +94,7 @@ export function createAuth(input: AuthOptions = {}) {
     options,
   })
   const emailLinks = createEmailLinkService({ ...base, outbox, audit, lockout, sessions, mfa, options })
-  const accounts = createAccountService({ ...base, audit, lockout, sessions, mfa, emailLinks, options })
+  const accounts = createAccountService({ ...base, audit, lockout, sessions, mfa, emailLinks, outbox, options })
   const magicLinks = createMagicLinkService({ ...base, outbox, lockout, options })
   const mfaRecovery = createMfaRecoveryService({ ...base, outbox, audit, lockout, accounts, challenges, mfa, options })
   const admin = createAdminService({ accounts, mfa, lockout, audit })
@@ -174,6 +177,8 @@ export function createAuth(input: AuthOptions = {}) {
     /** A standard fetch handler serving the API under `basePath`. */
     handler: (request: Request, info: HandlerInfo = {}): Promise<Response> => Promise.resolve(app.fetch(request, info)),
     api,
+    /** Every method and path the API serves (`:name` marks a path parameter), read from the routes themselves. */
+    routes: () => listRoutes(app),
     /** The HTTP pieces the API's routes share (session reader, CSRF guard), for pages served beside the API. */
     kit,
     options,
@@ -192,14 +197,14 @@ export function createAuth(input: AuthOptions = {}) {
     },
     /** The OpenAPI 3.1 document of the HTTP API (also served at `{basePath}/openapi.json`). */
     openapi: () => buildOpenApiDocument(operations, options.basePath),
-    /** Every route of the API app (method and path, base path included), as Hono registered them. */
-    routes: app.routes.filter((route) => route.method !== 'ALL').map(({ method, path }) => ({ method, path })),
     /** Applies pending database migrations. */
     migrate: () => store.migrate(),
     /** True when the database answers. */
     ready: () => store.ping(),
     /** Deletes expired sessions, codes, links, challenges and counters; returns how many rows went. */
     purgeExpired: () => purgeExpired(store, clock.now().getTime(), options.sessionIdleTtlSeconds * 1000),
+    /** What the bounded queues hold now: password hashing (shared by the process) and this instance's mail. */
+    load: () => ({ hashing: sharedArgon2Pool().load(), mail: outbox.load() }),
     /** Waits for mail already handed over to be sent. */
     flushMail: () => outbox.flush(),
     async close() {

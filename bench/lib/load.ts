@@ -114,6 +114,62 @@ export async function runClosedLoop({ connections, durationMs, warmupMs, op }: L
   return { connections, seconds, rate: ok / seconds, ok, errors, finished: finishedTotal, errorReasons, latency: all.stats(), kinds }
 }
 
+export interface OpenLoopOptions {
+  /** Operations started per second, whatever the server answers: the offered load. */
+  ratePerSecond: number
+  durationMs: number
+  op: Operation
+}
+
+export interface OpenLoopResult {
+  offeredPerSecond: number
+  seconds: number
+  started: number
+  /** Finished operations by outcome: `ok`, or the failure's reason (an HTTP status). */
+  outcomes: Record<string, number>
+  /** Latency of each outcome, from the moment the operation was due. */
+  latency: Record<string, LatencyStats>
+  /** How late this client sent, behind its schedule: a busy client machine shows here, not as server latency. */
+  sendLateness: LatencyStats
+}
+
+/**
+ * An open loop: operations start on a fixed schedule and do not wait for earlier ones, so a server
+ * slower than the schedule sees the offered load pile up, as it would from many independent clients.
+ * Latency counts from when an operation was due, so a late start (coordinated omission) is not hidden.
+ */
+export async function runOpenLoop({ ratePerSecond, durationMs, op }: OpenLoopOptions): Promise<OpenLoopResult> {
+  const intervalMs = 1000 / ratePerSecond
+  const total = Math.floor((durationMs / 1000) * ratePerSecond)
+  const start = performance.now()
+  const samples = new Map<string, Samples>()
+  const outcomes: Record<string, number> = {}
+  const running: Promise<void>[] = []
+  const lateness = new Samples()
+  for (let index = 0; index < total; index++) {
+    const due = start + index * intervalMs
+    const wait = due - performance.now()
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait))
+    lateness.push(Math.max(0, performance.now() - due))
+    running.push(
+      op(index).then(
+        (outcome) => record(outcome.ok ? 'ok' : (outcome.reason ?? 'unexpected'), due),
+        (error: unknown) => record((error as { code?: string }).code ?? 'error', due),
+      ),
+    )
+  }
+  function record(key: string, due: number): void {
+    outcomes[key] = (outcomes[key] ?? 0) + 1
+    const list = samples.get(key) ?? new Samples()
+    samples.set(key, list)
+    list.push(performance.now() - due)
+  }
+  await Promise.all(running)
+  const latency: Record<string, LatencyStats> = {}
+  for (const [key, list] of samples) latency[key] = list.stats()
+  return { offeredPerSecond: ratePerSecond, seconds: durationMs / 1000, started: total, outcomes, latency, sendLateness: lateness.stats() }
+}
+
 export interface HttpResponse {
   status: number
   headers: Record<string, string | string[] | undefined>

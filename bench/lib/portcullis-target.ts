@@ -39,6 +39,8 @@ export function portcullisTarget(): Target {
           // Mail goes to the log without SMTP; the log level keeps it (and request noise) out of the run.
           LOG_LEVEL: 'warn',
           ...(profileDir ? { BENCH_PROFILE_DIR: profileDir } : {}),
+          // To compare shedding with queueing everything: HASH_QUEUE_LIMIT=1000000 npm run bench -- --only overload
+          ...(process.env.HASH_QUEUE_LIMIT ? { HASH_QUEUE_LIMIT: process.env.HASH_QUEUE_LIMIT } : {}),
         },
       })
     },

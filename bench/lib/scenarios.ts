@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { freePort, type ProcessUsage, watchProcess } from './child.js'
 import { type BenchDatabase, postgresDatabase, sqliteDatabase } from './database.js'
-import { eachLimit, type Http, type LoadResult, type Operation, type Outcome, openHttp, runClosedLoop } from './load.js'
+import { eachLimit, type Http, type LoadResult, type OpenLoopResult, type Operation, type Outcome, openHttp, runClosedLoop, runOpenLoop } from './load.js'
 import type { BenchSettings } from './settings.js'
 import { BENCH_PASSWORD, type BenchUser, freshCode, hasFreshCode, type Target } from './target.js'
 
@@ -20,12 +20,23 @@ export interface StormResult {
   server: ProcessUsage
 }
 
+/** Sign-ins offered at a multiple of the measured capacity, with session checks beside them. */
+export interface OverloadResult {
+  /** Sign-ins per second the server sustained, closed loop, just before. */
+  capacityPerSecond: number
+  /** 200 answers are `ok`; a shed sign-in is `503`. */
+  signIn: OpenLoopResult
+  session: LoadResult
+  server: ProcessUsage
+}
+
 export interface TargetReport {
   name: string
   version: string
   database: BenchDatabase['kind']
   rows: ScenarioRow[]
   storm: StormResult | null
+  overload: OverloadResult | null
   /** The same TOTP code sent twice within its validity: did the second sign-in succeed? */
   replay: { firstAccepted: boolean; replayAccepted: boolean }
   seeding: { users: number; mfaUsers: number; seconds: number }
@@ -113,6 +124,16 @@ export async function benchTarget(target: Target, settings: BenchSettings, log: 
       )
     }
 
+    let overload: OverloadResult | null = null
+    if (wants('overload')) {
+      overload = await runOverload(target, server.origin, server.pid, settings, pick, users, Math.max(0, ...signInRates.values()), log)
+      const { signIn, session } = overload
+      log(
+        `  ${target.name} overload: offered ${signIn.offeredPerSecond.toFixed(0)}/s for ${signIn.seconds} s; ` +
+          `${JSON.stringify(signIn.outcomes)}; session p99 ${session.latency.p99.toFixed(1)} ms at ${session.rate.toFixed(0)}/s`,
+      )
+    }
+
     const replay = await replayProbe(target, seed, probeUser)
     log(`  ${target.name} replay probe: first ${replay.firstAccepted ? 'accepted' : 'refused'}, replay ${replay.replayAccepted ? 'ACCEPTED' : 'refused'}`)
     const seconds = (performance.now() - seedStarted) / 1000
@@ -122,6 +143,7 @@ export async function benchTarget(target: Target, settings: BenchSettings, log: 
       database: database.kind,
       rows,
       storm,
+      overload,
       replay,
       seeding: { users: users.length, mfaUsers: mfaUsers.length + 1, seconds: Number(seconds.toFixed(1)) },
     }
@@ -192,6 +214,52 @@ async function runStorm(
   const server = watch.stop()
   await Promise.all([sessionHttp.close(), signInHttp.close()])
   return { connections: { session: connections, signIn: connections }, session, signIn, server }
+}
+
+export const OVERLOAD_FACTOR = 4
+const OVERLOAD_SECONDS = 10
+// Enough sockets that the client never queues a request the schedule says is due.
+const OVERLOAD_SOCKETS = 1024
+
+/**
+ * DESIGN.md, "Load and failure": sign-ins offered at 4× what the server sustains, for 10 s, open
+ * loop, with session checks running beside them. The excess should be shed (503) at once, not
+ * queued, and the session checks keep their latency.
+ */
+async function runOverload(
+  target: Target,
+  origin: string,
+  pid: number,
+  settings: BenchSettings,
+  pick: (worker: number) => BenchUser,
+  users: BenchUser[],
+  measuredSignInRate: number,
+  log: (line: string) => void,
+): Promise<OverloadResult> {
+  const connections = settings.stormConnections
+  let capacity = measuredSignInRate
+  if (!(capacity > 0)) {
+    const http = openHttp(origin, connections)
+    const probe = await runClosedLoop({ connections, durationMs: 3000, warmupMs: 1000, op: (w) => target.signIn(http, users[w % users.length] as BenchUser) })
+    await http.close()
+    capacity = probe.rate
+    log(`  ${target.name} sign-in capacity (closed loop, c=${connections}): ${capacity.toFixed(1)}/s`)
+  }
+  const durationMs = settings.quick ? 3000 : OVERLOAD_SECONDS * 1000
+  const signInHttp = openHttp(origin, OVERLOAD_SOCKETS)
+  const sessionHttp = openHttp(origin, connections)
+  // Connections are opened before the window, as a busy server's clients would already have them:
+  // as many as the sign-ins the server holds (about two seconds' worth) plus those shed meanwhile.
+  const warm = Math.min(OVERLOAD_SOCKETS, Math.ceil(OVERLOAD_FACTOR * capacity * 2))
+  await Promise.all(Array.from({ length: warm }, (_, i) => target.checkSession(signInHttp, pick(i))))
+  const watch = watchProcess(pid)
+  const [signIn, session] = await Promise.all([
+    runOpenLoop({ ratePerSecond: OVERLOAD_FACTOR * capacity, durationMs, op: (i) => target.signIn(signInHttp, users[i % users.length] as BenchUser) }),
+    runClosedLoop({ connections, durationMs, warmupMs: 0, op: (w) => target.checkSession(sessionHttp, pick(w)) }),
+  ])
+  const server = watch.stop()
+  await Promise.all([signInHttp.close(), sessionHttp.close()])
+  return { capacityPerSecond: capacity, signIn, session, server }
 }
 
 async function replayProbe(target: Target, http: Http, user: BenchUser): Promise<TargetReport['replay']> {

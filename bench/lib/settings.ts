@@ -30,7 +30,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --peer better-auth    the same scenarios, same client, against better-auth, back to back, with ratios
   --duration SECONDS    measured window of each scenario (default 5, quick 1)
   --connections LIST    comma-separated concurrencies (default 16,64, quick 8)
-  --only LIST           only these parts (limits,session,sign-in,mfa-sign-in,sign-up,mixed,storm), e.g. for profiling
+  --only LIST           only these parts (limits,session,sign-in,mfa-sign-in,sign-up,mixed,storm,overload), e.g. for profiling
   --profile             a V8 CPU profile of Portcullis per measured window, in a temporary directory
   --out FILE            where to write the JSON (default bench/results/latest.json; the table goes beside it as .md)`
 

@@ -133,3 +133,16 @@ describe('loadConfigFromEnv', () => {
     expect(env).toEqual(before)
   })
 })
+
+describe('loadConfigFromEnv: HASH_QUEUE_LIMIT', () => {
+  it('reads auto or a whole number, and leaves auto as the default', () => {
+    expect(resolveOptions(loadConfigFromEnv({})).hashQueueLimit).toBe('auto')
+    expect(loadConfigFromEnv({ HASH_QUEUE_LIMIT: 'AUTO' }).hashQueueLimit).toBe('auto')
+    expect(loadConfigFromEnv({ HASH_QUEUE_LIMIT: '200' }).hashQueueLimit).toBe(200)
+    expect(loadConfigFromEnv({ HASH_QUEUE_LIMIT: '0' }).hashQueueLimit).toBe(0)
+  })
+
+  it('refuses anything else under its name', () => {
+    for (const value of ['many', '-1', '1.5']) expect(() => loadConfigFromEnv({ HASH_QUEUE_LIMIT: value })).toThrow(/HASH_QUEUE_LIMIT/)
+  })
+})

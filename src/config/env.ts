@@ -73,6 +73,7 @@ export function loadConfigFromEnv(env: Env = process.env): AuthOptions {
     compat: list('COMPAT'),
     oidcEnabled: flag('OIDC_ENABLED'),
     oidcIssuer: text('OIDC_ISSUER'),
+    hashQueueLimit: text('HASH_QUEUE_LIMIT')?.toLowerCase() === 'auto' ? 'auto' : integer('HASH_QUEUE_LIMIT'),
   }
   // Each value is also checked against createAuth's schema, so one error names every bad variable.
   const reported = new Set(issues.map((issue) => issue.path))
@@ -114,6 +115,7 @@ const ENV_NAMES = {
   compat: 'COMPAT',
   oidcEnabled: 'OIDC_ENABLED',
   oidcIssuer: 'OIDC_ISSUER',
+  hashQueueLimit: 'HASH_QUEUE_LIMIT',
 } as const
 
 function minutesOf(seconds: number | undefined): number | undefined {

@@ -64,6 +64,8 @@ export const optionsSchema = z
         return !url.search && !url.hash && url.pathname.length > 1 && !url.pathname.endsWith('/')
       }, 'must be an http(s) URL with a path (such as https://example.com/oidc), no trailing slash, query or fragment')
       .optional(),
+    /** Sign-ins, sign-ups and password changes that may wait for a hashing thread before the rest are shed with 503; `auto` is two seconds of work at the measured pace. */
+    hashQueueLimit: z.union([z.number().int().min(0).max(1_000_000), z.literal('auto')]).default('auto'),
   })
   .superRefine((options, ctx) => {
     if (options.production && (options.secret === DEVELOPMENT_SECRET || Buffer.byteLength(options.secret) < MIN_SECRET_BYTES)) {

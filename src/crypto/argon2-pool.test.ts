@@ -4,14 +4,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Argon2Pool } from './argon2-pool.js'
+import { PortcullisError } from '../errors.js'
+import { Argon2Pool, HASH_QUEUE_SECONDS } from './argon2-pool.js'
 import { ARGON2_PARAMS } from './password.js'
 
 const run = promisify(execFile)
 const pools: Argon2Pool[] = []
 
-function newPool(size: number, niceness = 0): Argon2Pool {
-  const pool = new Argon2Pool({ size, niceness })
+function newPool(size: number, niceness = 0, queueLimit: number | 'auto' = 'auto'): Argon2Pool {
+  const pool = new Argon2Pool({ size, niceness, queueLimit })
   pools.push(pool)
   return pool
 }
@@ -96,5 +97,52 @@ describe('Argon2Pool', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+
+  it('admits one request per thread plus its queue limit, then sheds at once with a Retry-After', () => {
+    const pool = newPool(2, 0, 3)
+    const tickets = Array.from({ length: 5 }, () => pool.tryReserve())
+    let refusal: unknown
+    try {
+      pool.tryReserve()
+    } catch (error) {
+      refusal = error
+    }
+    expect(refusal).toBeInstanceOf(PortcullisError)
+    expect((refusal as PortcullisError).code).toBe('service_unavailable')
+    expect((refusal as PortcullisError).retryAfterSeconds).toBeGreaterThanOrEqual(1)
+    expect(pool.load()).toMatchObject({ admitted: 5, limit: 5, shed: 1, started: 0 })
+    // Releasing twice gives back one place, not two.
+    tickets[0]?.release()
+    tickets[0]?.release()
+    expect(pool.load().admitted).toBe(4)
+    pool.tryReserve()
+    expect(() => pool.tryReserve()).toThrow(PortcullisError)
+  })
+
+  it('sizes the automatic queue as HASH_QUEUE_SECONDS of the hashing time it measured', async () => {
+    const pool = newPool(2)
+    for (let i = 0; i < 6; i++) await Promise.all([pool.run('hash', [`a${i}`, ARGON2_PARAMS]), pool.run('hash', [`b${i}`, ARGON2_PARAMS])])
+    const { hashMs, limit, started } = pool.load()
+    expect(started).toBe(12)
+    expect(hashMs).toBeGreaterThan(1)
+    const expected = 2 + Math.max(2, Math.floor((HASH_QUEUE_SECONDS * 1000 * 2) / hashMs))
+    // hashMs is shown rounded to 0.1 ms; the limit uses the unrounded average.
+    expect(Math.abs(limit - expected)).toBeLessThanOrEqual(Math.ceil(expected * 0.01) + 1)
+  })
+
+  it('shortens the automatic queue to the pace requests were seen to finish at while hashes waited', async () => {
+    const pool = newPool(1)
+    await pool.run('hash', ['warm', ARGON2_PARAMS])
+    // Left queued: closing the pool after the test refuses them, and that is not this test's concern.
+    // Enough for seconds even at 10 ms a hash, so the queue never runs dry during the test.
+    for (let i = 0; i < 400; i++) pool.run('hash', [`queued ${i}`, ARGON2_PARAMS]).catch(() => {})
+    // Requests that finish 100 ms apart while hashes wait: at most ten a second are served.
+    for (let i = 0; i < 5; i++) {
+      pool.tryReserve().release()
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    expect(pool.load().waiting).toBeGreaterThan(0)
+    expect(pool.load().limit).toBeLessThanOrEqual(1 + HASH_QUEUE_SECONDS * 10)
   })
 })

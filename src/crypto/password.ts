@@ -1,10 +1,32 @@
-import { sharedArgon2Pool } from './argon2-pool.js'
+import { type HashTicket, sharedArgon2Pool } from './argon2-pool.js'
 
 // @node-rs/argon2 declares Algorithm as a const enum, which isolated modules cannot read; 2 is Argon2id.
 const ARGON2ID = 2
 
 /** argon2id parameters: OWASP's m=19 MiB, t=2, p=1 baseline. */
 export const ARGON2_PARAMS = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const
+
+/**
+ * Admits a request to password hashing before it counts a try or writes anything; release the
+ * ticket when the request is done.
+ * @throws service_unavailable (with Retry-After) when the hashing queue is full.
+ */
+export function reservePasswordHashing(): HashTicket {
+  return sharedArgon2Pool().tryReserve()
+}
+
+/**
+ * Runs `work` as a request admitted to password hashing, giving its place back when it ends.
+ * @throws service_unavailable (with Retry-After) when the hashing queue is full, before `work` starts.
+ */
+export async function withPasswordHashing<T>(work: () => Promise<T>): Promise<T> {
+  const ticket = reservePasswordHashing()
+  try {
+    return await work()
+  } finally {
+    ticket.release()
+  }
+}
 
 /** Hashes a password with argon2id, on the pool's threads, off the event loop. */
 export async function hashPassword(password: string): Promise<string> {

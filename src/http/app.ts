@@ -3,7 +3,7 @@ import { bodyLimit } from 'hono/body-limit'
 import type { Random } from '../crypto/random.js'
 import { PortcullisError } from '../errors.js'
 import type { Logger } from '../logger.js'
-import { MAX_BODY_BYTES } from './body.js'
+import { MAX_BODY_BYTES, refuseNulInUrl } from './body.js'
 import { clientAddress } from './client-address.js'
 import type { AppEnv } from './env.js'
 import { errorResponse } from './errors.js'
@@ -15,6 +15,13 @@ export interface AppSetup {
   random: Random
   /** Feature route groups, mounted at the base path. */
   routes: Hono<AppEnv>[]
+}
+
+/** The method and path of every route of an app, without its middleware (registered for every method). */
+export function listRoutes(app: Hono<AppEnv>): Array<{ method: string; path: string }> {
+  const seen = new Map<string, { method: string; path: string }>()
+  for (const { method, path } of app.routes) if (method !== 'ALL') seen.set(`${method} ${path}`, { method, path })
+  return [...seen.values()]
 }
 
 /** The API app: hygiene middleware (ids, addresses, no-store, body limit, CSRF), then the features. */
@@ -49,6 +56,7 @@ export function createApiApp({ kit, logger, random, routes }: AppSetup): Hono<Ap
   // No GET or HEAD route reads a body, and asking for one (bodyLimit reads `c.req.raw.body`) makes
   // @hono/node-server build a full fetch Request — streams, AbortSignal — on every session check.
   app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)))
+  app.use(refuseNulInUrl)
   app.use(kit.csrf.middleware)
 
   for (const group of routes) native.route('/', group)

@@ -1,4 +1,4 @@
-import type { Context } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 import { PortcullisError } from '../errors.js'
 
@@ -25,6 +25,22 @@ export async function parseBody<T extends z.ZodType>(c: Context, schema: T): Pro
     }
   }
   return validate(schema, raw)
+}
+
+/**
+ * Refuses a URL whose path or query holds a NUL, before any route reads a parameter: PostgreSQL
+ * text cannot hold one (the query would fail), so no path parameter or query value may carry it
+ * to the store, whichever route is added later.
+ */
+export const refuseNulInUrl: MiddlewareHandler = async (c, next) => {
+  // A URL object percent-encodes a raw NUL, so the encoded form is the only one to look for.
+  const url = c.req.url
+  if (url.includes('%') && /%00/i.test(url)) {
+    throw new PortcullisError('invalid_request', 'The URL must not contain NUL characters', {
+      details: [{ field: 'url', message: 'contains a NUL character' }],
+    })
+  }
+  await next()
 }
 
 /** Validates the query string like a body. */

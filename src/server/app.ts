@@ -10,7 +10,8 @@ import { DATABASE_RETRY_AFTER_SECONDS, toPortcullisError } from '../http/errors.
 import { createProviderHandler, isProviderPath, oidcInteractionRoutes } from '../oidc/index.js'
 import type { UiKit } from '../ui/kit.js'
 import { createUiApp } from '../ui/routes.js'
-import type { UiSettings } from './server-env.js'
+import { createLoadDetail, createMetricsRoute } from './load-report.js'
+import type { OpsSettings, UiSettings } from './server-env.js'
 
 export type ServerEnv = { Bindings: HttpBindings }
 
@@ -20,8 +21,8 @@ const NO_STORE = { 'Cache-Control': 'no-store' }
  * The root app of the standalone server: operations endpoints, the API under its base path, and
  * the web UI for every other path (or a plain landing text with UI_ENABLED=false).
  */
-export function createServerApp(auth: Auth, ui: UiSettings = { enabled: true }): ServerApp {
-  const inner = createNativeApp(auth, ui)
+export function createServerApp(auth: Auth, ui: UiSettings = { enabled: true }, ops: OpsSettings = { metricsEnabled: false }): ServerApp {
+  const inner = createNativeApp(auth, ui, ops)
   if (!auth.options.oidcEnabled) return inner
   if (!ui.enabled) throw new Error('OIDC_ENABLED needs the web UI (UI_ENABLED=true): the sign-in of an authorization is its sign-in')
   // The OpenID provider is a Koa app: it gets Node's request and response before Hono sees the request.
@@ -37,8 +38,8 @@ export function createServerApp(auth: Auth, ui: UiSettings = { enabled: true }):
   }
 }
 
-function createNativeApp(auth: Auth, ui: UiSettings): ServerApp {
-  const app = createRootApp(auth, ui)
+function createNativeApp(auth: Auth, ui: UiSettings, ops: OpsSettings): ServerApp {
+  const app = createRootApp(auth, ui, ops)
   const base = auth.options.basePath
   if (!base) return { fetch: app.fetch }
   // Compatibility profiles answer under their own mounts too; those paths are the API's, not the web UI's.
@@ -68,17 +69,20 @@ export interface ServerApp {
   fetch(request: Request, env: HttpBindings | Http2Bindings): Response | Promise<Response>
 }
 
-function createRootApp(auth: Auth, ui: UiSettings): Hono<ServerEnv> {
+function createRootApp(auth: Auth, ui: UiSettings, ops: OpsSettings): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>()
   const base = auth.options.basePath
 
+  const loadDetail = createLoadDetail(auth)
   app.get('/healthz', (c) => c.json({ status: 'ok' }, 200, NO_STORE))
   app.get('/readyz', async (c) => {
     if (!(await auth.ready())) {
       throw new PortcullisError('service_unavailable', 'The database does not answer', { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS })
     }
-    return c.json({ status: 'ok' }, 200, NO_STORE)
+    return c.json({ status: 'ok', ...loadDetail() }, 200, NO_STORE)
   })
+
+  if (ops.metricsEnabled) app.get('/metrics', createMetricsRoute(auth))
 
   // The API reads the client address from the socket; X-Forwarded-For only counts through TRUST_PROXY.
   const forward = (c: Context<ServerEnv>) => auth.handler(c.req.raw, { clientAddress: socketAddress(c.env.incoming) })

@@ -61,7 +61,7 @@ async function listen(auth: Auth, settings: ServerSettings, logger: Logger): Pro
         '(from a checkout: `npx portcullis secret`), e.g. export PORTCULLIS_SECRET="$(npx portcullis secret)".',
     )
   }
-  const app = createServerApp(auth, settings.ui)
+  const app = createServerApp(auth, settings.ui, settings.ops)
   const server = createAdaptorServer({ fetch: app.fetch }) as Server
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {

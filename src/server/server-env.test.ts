@@ -33,3 +33,12 @@ describe('readServerEnv: purging expired rows', () => {
     }
   })
 })
+
+describe('readServerEnv: metrics', () => {
+  it('serves no metrics unless METRICS_ENABLED is true', () => {
+    expect(readServerEnv({}).ops.metricsEnabled).toBe(false)
+    expect(readServerEnv({ METRICS_ENABLED: 'true' }).ops.metricsEnabled).toBe(true)
+    expect(readServerEnv({ METRICS_ENABLED: '0' }).ops.metricsEnabled).toBe(false)
+    expect(() => readServerEnv({ METRICS_ENABLED: 'maybe' })).toThrow(/METRICS_ENABLED/)
+  })
+})

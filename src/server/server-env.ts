@@ -14,6 +14,13 @@ export interface ServerSettings {
   /** How often expired rows are deleted; 0 leaves it to `portcullis purge` or the library's purgeExpired. */
   purgeIntervalMs: number
   ui: UiSettings
+  ops: OpsSettings
+}
+
+/** Operations endpoints beside /healthz and /readyz. */
+export interface OpsSettings {
+  /** Serve /metrics (METRICS_ENABLED), readable only with the admin token. */
+  metricsEnabled: boolean
 }
 
 /** The web UI served beside the API. */
@@ -56,6 +63,8 @@ export function readServerEnv(env: Env = process.env): ServerSettings {
   if (accentColor && !/^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i.test(accentColor)) {
     issues.push({ path: 'UI_ACCENT_COLOR', message: `"${accentColor}" is not a CSS hex colour such as #1d4ed8` })
   }
+  const metricsText = env.METRICS_ENABLED?.trim().toLowerCase() || 'false'
+  if (!['true', 'false', '1', '0'].includes(metricsText)) issues.push({ path: 'METRICS_ENABLED', message: `"${metricsText}" is not true or false` })
   if (issues.length > 0) throw new ConfigError(issues)
   return {
     port,
@@ -63,6 +72,7 @@ export function readServerEnv(env: Env = process.env): ServerSettings {
     autoMigrate: migrateText === 'true' || migrateText === '1',
     shutdownTimeoutMs: (shutdownSeconds ?? 10) * 1000,
     purgeIntervalMs: purgeMinutes * 60_000,
+    ops: { metricsEnabled: metricsText === 'true' || metricsText === '1' },
     ui: { enabled: uiText === 'true' || uiText === '1', ...(productName ? { productName } : {}), ...(accentColor ? { accentColor } : {}) },
   }
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, renameSync, rmSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely'
@@ -11,6 +11,8 @@ export interface SqliteStore {
   db: Kysely<Database>
   /** See Store.changeStamp. */
   changeStamp(tables: readonly string[]): number
+  /** Closes the file, also when no query ever ran (Kysely only closes a driver it initialised). */
+  close(): Promise<void>
 }
 
 /** Opens a SQLite file in WAL mode; one writer, readers never block it. */
@@ -24,9 +26,15 @@ export function openSqlite(path: string): SqliteStore {
   connection.pragma('foreign_keys = ON')
   const writes = new WriteCounter()
   const otherCommits = commitsByOtherConnections(connection)
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection, STATEMENT_CACHE_SIZE, writes) }) })
   return {
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection, STATEMENT_CACHE_SIZE, writes) }) }),
+    db,
     changeStamp: (tables) => writes.total(tables) + otherCommits(),
+    async close() {
+      await db.destroy()
+      // An open connection keeps its lock on the file: a restore would take it for a running server.
+      if (connection.open) connection.close()
+    },
   }
 }
 
@@ -142,5 +150,84 @@ function counted(statement: SQLite.Statement, sql: string, writes: WriteCounter)
       count()
       return statement.run(parameters)
     },
+  }
+}
+
+/**
+ * Copies a live SQLite database to `targetPath` with SQLite's online backup: every page in one
+ * step, inside one read transaction, so the copy is one consistent moment even while other
+ * processes write (WAL lets them go on). The copy is written beside the target and renamed into
+ * place, and is a single file (no -wal to carry along).
+ * @throws Error when the source is missing or the copy fails its integrity check.
+ */
+export async function backupSqlite(sourcePath: string, targetPath: string): Promise<{ pages: number }> {
+  const source = new SQLite(sourcePath, { fileMustExist: true })
+  source.pragma('busy_timeout = 5000')
+  const partial = `${targetPath}.partial-${process.pid}`
+  try {
+    // The first step only measures; returning the most pages a step may take makes the next one copy them all at once.
+    const { totalPages } = await source.backup(partial, { progress: () => 0x7fffffff })
+    const copy = new SQLite(partial)
+    try {
+      const check = copy.pragma('quick_check', { simple: true })
+      if (check !== 'ok') throw new Error(`The copy failed its integrity check: ${String(check)}`)
+      copy.pragma('journal_mode = DELETE')
+    } finally {
+      copy.close()
+    }
+    renameSync(partial, targetPath)
+    return { pages: totalPages }
+  } catch (error) {
+    rmSync(partial, { force: true })
+    throw error
+  } finally {
+    source.close()
+  }
+}
+
+/**
+ * Puts a backup in place of the database at `path`. Refuses while any other connection has that
+ * database open: a server keeps its connection for its whole life, and in WAL mode that
+ * connection holds a shared lock, so an exclusive lock is granted only when no server runs. The
+ * lock is held until the backup is in place, so no server can start in between.
+ * @throws Error when the database is in use, or the backup is not a readable Portcullis database.
+ */
+export async function restoreSqlite(backupPath: string, path: string): Promise<void> {
+  const backup = new SQLite(backupPath, { readonly: true, fileMustExist: true })
+  try {
+    const check = backup.pragma('quick_check', { simple: true })
+    if (check !== 'ok') throw new Error(`${backupPath} failed its integrity check: ${String(check)}`)
+    if (!backup.prepare("select 1 from sqlite_master where type = 'table' and name = 'users'").get()) {
+      throw new Error(`${backupPath} is not a Portcullis database (it has no users table)`)
+    }
+  } finally {
+    backup.close()
+  }
+  mkdirSync(dirname(path), { recursive: true })
+  const lock = new SQLite(path, { timeout: 0 })
+  try {
+    lock.pragma('locking_mode = EXCLUSIVE')
+    try {
+      lock.exec('BEGIN EXCLUSIVE')
+      lock.exec('COMMIT')
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error
+      throw new Error(`${path} is open in another process (a running server?): stop it, then restore`, { cause: error })
+    }
+    const partial = `${path}.restoring-${process.pid}`
+    const source = new SQLite(backupPath, { readonly: true })
+    try {
+      await source.backup(partial, { progress: () => 0x7fffffff })
+    } finally {
+      source.close()
+    }
+    const copy = new SQLite(partial)
+    copy.pragma('journal_mode = DELETE')
+    copy.close()
+    // The old database's WAL and shared-memory files would be read as part of the new one.
+    for (const suffix of ['-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true })
+    renameSync(partial, path)
+  } finally {
+    lock.close()
   }
 }

@@ -40,7 +40,7 @@ export interface StoreEvents {
 export function openStore(url: string, events: StoreEvents = {}): Store {
   if (url.startsWith('sqlite:')) {
     const sqlite = openSqlite(url.slice('sqlite:'.length))
-    return wrap(sqlite.db, 'sqlite', sqlite.changeStamp)
+    return { ...wrap(sqlite.db, 'sqlite', sqlite.changeStamp), close: sqlite.close }
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return wrap(openPostgres(url, events), 'postgres', () => null)
   throw new ConfigError([{ path: 'databaseUrl', message: 'must be sqlite:PATH or postgres://…' }])

@@ -16,6 +16,12 @@ describe('explain', () => {
     expect(errors?.form?.[0]).toContain('try again in 15 minutes')
   })
 
+  it('says a shed request changed nothing and when to try again, at the top of the form', () => {
+    const errors = explain(new PortcullisError('service_unavailable', 'busy', { retryAfterSeconds: 3 }), { credentials: 'password' })
+    expect(errors?.form?.[0]).toContain('Nothing was changed')
+    expect(errors?.form?.[0]).toContain('try again in 3 seconds')
+  })
+
   it('tells a wrong code from one of a phone whose clock is off', () => {
     expect(explain(new PortcullisError('invalid_code', 'x'), { code: 'code' })?.code?.[0]).toContain('not right')
     const skewed = new PortcullisError('invalid_code', 'x', { details: [{ reason: 'clock_skew' }] })

@@ -76,6 +76,8 @@ export function explain(error: unknown, place: ErrorPlacement = {}): FieldErrors
       return at(undefined, 'Set up an authenticator app first: this account needs a second factor.')
     case 'not_found':
       return at(undefined, 'That no longer exists; it may have been removed already.')
+    case 'service_unavailable':
+      return at(undefined, `The service is busy right now. Nothing was changed: try again ${waitWords(error.retryAfterSeconds)}.`)
     default:
       return null
   }

@@ -38,6 +38,8 @@ describe('npm run bench -- --quick', () => {
     }
     expect(portcullis.rows[0].ok).toBeGreaterThan(0)
     expect(isNumber(portcullis.storm.session.latency.p99)).toBe(true)
+    expect(portcullis.overload.signIn.started).toBeGreaterThan(0)
+    expect(isNumber(portcullis.overload.session.latency.p99)).toBe(true)
     expect(typeof portcullis.replay.replayAccepted).toBe('boolean')
     expect(readFileSync(out.replace(/\.json$/, '.md'), 'utf8')).toContain('| portcullis | session |')
   }, 120_000)

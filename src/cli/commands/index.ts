@@ -1,5 +1,6 @@
 import type { Command } from '../command.js'
 import { auditVerifyCommand } from './audit-verify.js'
+import { backupCommand, restoreCommand } from './backup.js'
 import { doctorCommand } from './doctor.js'
 import { migrateCommand } from './migrate.js'
 import { oidcClientAddCommand, oidcClientListCommand, oidcClientRemoveCommand, oidcRotateKeysCommand } from './oidc.js'
@@ -21,4 +22,6 @@ export const commands: Command[] = [
   oidcClientRemoveCommand,
   oidcRotateKeysCommand,
   secretCommand,
+  backupCommand,
+  restoreCommand,
 ]

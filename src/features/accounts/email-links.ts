@@ -1,5 +1,5 @@
 import type { Clock } from '../../clock.js'
-import { hashPassword } from '../../crypto/password.js'
+import { hashPassword, withPasswordHashing } from '../../crypto/password.js'
 import type { Random } from '../../crypto/random.js'
 import { hashToken } from '../../crypto/token.js'
 import { PortcullisError } from '../../errors.js'
@@ -82,6 +82,7 @@ export function createEmailLinkService(deps: EmailLinkDeps) {
 
   /** Mails a reset link to a known address; answers alike for unknown ones and past the rate limit. */
   async function forgotPassword(rawEmail: string): Promise<void> {
+    deps.outbox.assertCapacity()
     const email = normalizeEmail(rawEmail)
     try {
       await deps.lockout.consume(`reset:email:${email}`, RESETS_PER_WINDOW, WINDOW_SECONDS)
@@ -100,6 +101,10 @@ export function createEmailLinkService(deps: EmailLinkDeps) {
    * @throws invalid_code, weak_password (the link stays usable)
    */
   async function resetPassword(token: string, newPassword: string, context: RequestContext): Promise<void> {
+    return withPasswordHashing(() => resetPasswordAdmitted(token, newPassword, context))
+  }
+
+  async function resetPasswordAdmitted(token: string, newPassword: string, context: RequestContext): Promise<void> {
     const live = await findLiveToken(deps.store, 'password_reset', hashToken(token), now())
     const user = live?.user_id ? await queries.findUserById(deps.store, live.user_id) : undefined
     if (!user) throw new PortcullisError('invalid_code', 'The link is invalid, expired or already used')

@@ -1,7 +1,8 @@
 import type { Clock } from '../../clock.js'
-import { hashPassword, needsRehash, verifyDummyPassword, verifyPassword } from '../../crypto/password.js'
+import { hashPassword, needsRehash, reservePasswordHashing, verifyDummyPassword, verifyPassword } from '../../crypto/password.js'
 import type { Random } from '../../crypto/random.js'
 import { PortcullisError } from '../../errors.js'
+import type { Outbox } from '../../mail/outbox.js'
 import type { RequestContext } from '../../request-context.js'
 import type { UserRow } from '../../store/database.js'
 import type { Store } from '../../store/store.js'
@@ -23,6 +24,7 @@ export interface AccountDeps {
   sessions: SessionService
   mfa: MfaService
   emailLinks: EmailLinkService
+  outbox: Pick<Outbox, 'assertCapacity'>
   options: PasswordPolicyOptions & { verifyEmailOnSignUp: boolean }
 }
 
@@ -71,6 +73,17 @@ export function createAccountService(deps: AccountDeps) {
    * @throws weak_password, conflict (email taken)
    */
   async function signUp(input: SignUpInput, context: RequestContext): Promise<{ user: User; outcome: SignInOutcome }> {
+    // Shed before anything is written when the hashing queue or the mail outbox is full.
+    if (deps.options.verifyEmailOnSignUp) deps.outbox.assertCapacity()
+    const hashing = reservePasswordHashing()
+    try {
+      return await signUpAdmitted(input, context)
+    } finally {
+      hashing.release()
+    }
+  }
+
+  async function signUpAdmitted(input: SignUpInput, context: RequestContext): Promise<{ user: User; outcome: SignInOutcome }> {
     const email = normalizeEmail(input.email)
     assertAcceptable(input.password, email, input.name)
     const now = deps.clock.now().getTime()
@@ -129,9 +142,14 @@ export function createAccountService(deps: AccountDeps) {
     context: RequestContext,
     trustedDeviceToken: string | null = null,
   ): Promise<{ user: User; outcome: SignInOutcome }> {
-    const row = await authenticate(email, password, context)
-    const outcome = await deps.mfa.afterFirstFactor(row.id, 'password', context, trustedDeviceToken)
-    return { user: toUser(row, outcome.kind === 'challenge' || (await deps.mfa.isEnabled(row.id))), outcome }
+    const hashing = reservePasswordHashing()
+    try {
+      const row = await authenticate(email, password, context)
+      const outcome = await deps.mfa.afterFirstFactor(row.id, 'password', context, trustedDeviceToken)
+      return { user: toUser(row, outcome.kind === 'challenge' || (await deps.mfa.isEnabled(row.id))), outcome }
+    } finally {
+      hashing.release()
+    }
   }
 
   /**
@@ -140,6 +158,19 @@ export function createAccountService(deps: AccountDeps) {
    * @throws invalid_credentials (wrong current password), weak_password, step_up_required, invalid_code, too_many_requests
    */
   async function changePassword(
+    session: Session,
+    input: { currentPassword: string; newPassword: string; code?: string | undefined },
+    context: RequestContext,
+  ): Promise<void> {
+    const hashing = reservePasswordHashing()
+    try {
+      await changePasswordAdmitted(session, input, context)
+    } finally {
+      hashing.release()
+    }
+  }
+
+  async function changePasswordAdmitted(
     session: Session,
     input: { currentPassword: string; newPassword: string; code?: string | undefined },
     context: RequestContext,

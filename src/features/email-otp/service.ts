@@ -63,6 +63,7 @@ export function createEmailOtpService(deps: EmailOtpDeps) {
    * @throws too_many_requests past the send limit (for known and unknown emails alike)
    */
   async function send(rawEmail: string, context: RequestContext): Promise<void> {
+    deps.outbox.assertCapacity()
     const email = normalizeEmail(rawEmail)
     await assertSendAllowed(email, context)
     const user = await findUserByEmail(deps.store, email)
@@ -73,6 +74,7 @@ export function createEmailOtpService(deps: EmailOtpDeps) {
 
   /** Emails a second-factor code bound to one challenge. @throws too_many_requests */
   async function sendForChallenge(userId: string, challengeId: string, context: RequestContext): Promise<void> {
+    deps.outbox.assertCapacity()
     const user = await findUserById(deps.store, userId)
     if (!user) return
     await assertSendAllowed(user.email, context)

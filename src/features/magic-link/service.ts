@@ -49,6 +49,7 @@ export function createMagicLinkService(deps: MagicLinkDeps) {
    * @throws invalid_request (unsafe redirectTo), too_many_requests
    */
   async function send(rawEmail: string, redirectTo: string | undefined, context: RequestContext, linkFor: LinkBuilder = verifyUrl): Promise<void> {
+    deps.outbox.assertCapacity()
     const email = normalizeEmail(rawEmail)
     const redirect = checkRedirect(redirectTo)
     // API.md: "202 always". Past a limit nothing is sent, and the answer does not say so.

@@ -1,4 +1,5 @@
 import type { Clock } from '../../clock.js'
+import { withPasswordHashing } from '../../crypto/password.js'
 import type { Random } from '../../crypto/random.js'
 import { hashToken } from '../../crypto/token.js'
 import { PortcullisError } from '../../errors.js'
@@ -61,6 +62,7 @@ export function createMfaRecoveryService(deps: MfaRecoveryDeps) {
 
   /** @throws challenge_invalid (the challenge must follow a correct password), too_many_requests */
   async function request(challenge: string, context: RequestContext): Promise<void> {
+    deps.outbox.assertCapacity()
     const row = await deps.challenges.loadPending(challenge)
     if (row.first_factor !== 'password') throw new PortcullisError('challenge_invalid', 'Recovery needs a challenge from a password sign-in')
     const user = await deps.accounts.findById(row.user_id)
@@ -96,6 +98,10 @@ export function createMfaRecoveryService(deps: MfaRecoveryDeps) {
    * @throws invalid_code (unknown, used, or still waiting: details say until when), invalid_credentials, too_many_requests
    */
   async function complete(token: string, password: string, context: RequestContext): Promise<SignInOutcome> {
+    return withPasswordHashing(() => completeAdmitted(token, password, context))
+  }
+
+  async function completeAdmitted(token: string, password: string, context: RequestContext): Promise<SignInOutcome> {
     const row = await findLiveToken(deps.store, 'mfa_recovery', hashToken(token), now())
     if (!row?.user_id) throw new PortcullisError('invalid_code', 'The recovery link is invalid, expired, used or cancelled')
     const { availableAt } = JSON.parse(row.data ?? '{}') as { availableAt: number }
