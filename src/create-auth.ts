@@ -47,7 +47,7 @@ export function createAuth(input: AuthOptions = {}) {
   const outbox = createOutbox(mailer, logger)
   const random = cryptoRandom
   const keyring = createKeyring(options.secret, options.previousSecrets)
-  const store = openStore(options.databaseUrl)
+  const store = openStore(options.databaseUrl, { log: logger })
   const base = { store, clock, random, keyring }
 
   const emailOf = async (userId: string) => (await findUserById(store, userId))?.email ?? null

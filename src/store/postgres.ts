@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely'
+import { type Dialect, Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { Database } from './database.js'
 
@@ -11,7 +11,7 @@ const types = {
 }
 
 /** Opens a pooled PostgreSQL connection; several server processes may share the database. */
-export function openPostgres(url: string, poolSize = 10): Kysely<Database> {
+export function openPostgres(url: string, poolSize = 10, wrap: (dialect: Dialect) => Dialect = (dialect) => dialect): Kysely<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types })
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return new Kysely<Database>({ dialect: wrap(new PostgresDialect({ pool })) })
 }

@@ -1,9 +1,11 @@
 import { type Kysely, Migrator, sql } from 'kysely'
 import { ConfigError } from '../errors.js'
+import { createSessionChanges, type FeedLog, type SessionChanges } from './change-feed.js'
 import type { Database } from './database.js'
 import { migrationProvider } from './migrations/index.js'
 import { openPostgres } from './postgres.js'
 import { openSqlite } from './sqlite.js'
+import { observeWrites } from './write-observer.js'
 
 export type Dialect = 'sqlite' | 'postgres'
 
@@ -25,27 +27,46 @@ export interface Store {
    * known without a round trip (PostgreSQL): a reader must not cache there.
    */
   changeStamp(tables: readonly string[]): number | null
+  /**
+   * PostgreSQL: the changes any process commits to what a session check reads, reported through
+   * LISTEN/NOTIFY, so that a cache may drop what they make stale. Null on SQLite (see changeStamp).
+   */
+  readonly sessionChanges: SessionChanges | null
   close(): Promise<void>
+}
+
+export interface StoreOptions {
+  /** Where the PostgreSQL change listener reports losing and regaining its connection. */
+  log?: FeedLog
 }
 
 /**
  * Opens the database named by a URL: `sqlite:PATH` or `postgres://…`.
  * @throws ConfigError for any other scheme.
  */
-export function openStore(url: string): Store {
+export function openStore(url: string, options: StoreOptions = {}): Store {
   if (url.startsWith('sqlite:')) {
     const sqlite = openSqlite(url.slice('sqlite:'.length))
-    return wrap(sqlite.db, 'sqlite', sqlite.changeStamp)
+    return wrap(sqlite.db, 'sqlite', sqlite.changeStamp, null)
   }
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return wrap(openPostgres(url), 'postgres', () => null)
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const changes = createSessionChanges(url, options.log)
+    return wrap(
+      openPostgres(url, undefined, (dialect) => observeWrites(dialect, changes)),
+      'postgres',
+      () => null,
+      changes,
+    )
+  }
   throw new ConfigError([{ path: 'databaseUrl', message: 'must be sqlite:PATH or postgres://…' }])
 }
 
-function wrap(db: Kysely<Database>, dialect: Dialect, changeStamp: Store['changeStamp']): Store {
+function wrap(db: Kysely<Database>, dialect: Dialect, changeStamp: Store['changeStamp'], sessionChanges: SessionChanges | null): Store {
   return {
     db,
     dialect,
     changeStamp,
+    sessionChanges,
     async migrate() {
       // PostgreSQL introspection lists every schema, so Kysely would take another schema's
       // migration tables for ours; naming the current schema keeps it to the one we migrate.
@@ -63,6 +84,9 @@ function wrap(db: Kysely<Database>, dialect: Dialect, changeStamp: Store['change
         return false
       }
     },
-    close: () => db.destroy(),
+    async close() {
+      await sessionChanges?.close()
+      await db.destroy()
+    },
   }
 }
