@@ -21,7 +21,7 @@ export function portcullisTarget(): Target {
     name: 'portcullis',
     version,
     profiles: true,
-    async start({ databaseUrl, port, secret, profileDir }: StartOptions) {
+    async start({ databaseUrl, port, secret, profileDir, workers }: StartOptions) {
       origin = `http://127.0.0.1:${port}`
       return spawnServer({
         name: 'portcullis',
@@ -39,6 +39,7 @@ export function portcullisTarget(): Target {
           // Mail goes to the log without SMTP; the log level keeps it (and request noise) out of the run.
           LOG_LEVEL: 'warn',
           ...(profileDir ? { BENCH_PROFILE_DIR: profileDir } : {}),
+          ...(workers && workers > 1 ? { BENCH_WORKERS: String(workers) } : {}),
         },
       })
     },

@@ -21,7 +21,12 @@ const SHUTDOWN_MARGIN_MS = 5_000
  * they have; a second signal, or workers outstaying their grace period, ends them with SIGKILL.
  * Returns the exit code: 0 after a clean shutdown, 1 when a worker could not start.
  */
-export async function servePrimary(count: number, env: Env): Promise<number> {
+export interface PrimaryOptions {
+  /** Called once every worker listens, with the URL and the workers' pids (the bench watches them). */
+  onListening?(url: string, pids: number[]): void
+}
+
+export async function servePrimary(count: number, env: Env, options: PrimaryOptions = {}): Promise<number> {
   const logger = createLogger(env.LOG_LEVEL ?? 'info')
   const settings = readServerEnv(env)
   await prepareForWorkers(env, logger)
@@ -31,6 +36,7 @@ export async function servePrimary(count: number, env: Env): Promise<number> {
   let failed = false
   let youngDeaths = 0
   let allStarted = false
+  let url = ''
   let killTimer: NodeJS.Timeout | undefined
   let allListening: () => void = () => {}
   let allExited: () => void = () => {}
@@ -48,6 +54,7 @@ export async function servePrimary(count: number, env: Env): Promise<number> {
       const state = started.get(worker)
       if (message?.type !== LISTENING || !state) return
       state.listening = true
+      url = message.url ?? url
       if ([...started.values()].every((each) => each.listening)) allListening()
     })
   }
@@ -98,7 +105,9 @@ export async function servePrimary(count: number, env: Env): Promise<number> {
   await Promise.race([
     listening.then(() => {
       allStarted = true
-      logger.info({ workers: [...started.keys()].map((w) => w.process.pid) }, `${count} workers listening`)
+      const pids = [...started.keys()].map((worker) => worker.process.pid as number)
+      options.onListening?.(url, pids)
+      logger.info({ url, workers: pids }, `${count} workers listening`)
     }),
     exited,
   ])
