@@ -47,7 +47,10 @@ export function createAuth(input: AuthOptions = {}) {
   const outbox = createOutbox(mailer, logger)
   const random = cryptoRandom
   const keyring = createKeyring(options.secret, options.previousSecrets)
-  const store = openStore(options.databaseUrl, { log: logger })
+  const store = openStore(options.databaseUrl, {
+    onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; requests needing it answer 503 until it is back'),
+    log: logger,
+  })
   const base = { store, clock, random, keyring }
 
   const emailOf = async (userId: string) => (await findUserById(store, userId))?.email ?? null

@@ -1,7 +1,10 @@
 import type { Http2Bindings, HttpBindings } from '@hono/node-server'
 import { type Context, Hono } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Auth } from '../create-auth.js'
+import { PortcullisError } from '../errors.js'
 import { socketAddress } from '../http/client-address.js'
+import { DATABASE_RETRY_AFTER_SECONDS, toPortcullisError } from '../http/errors.js'
 import { createUiApp } from '../ui/routes.js'
 import type { UiSettings } from './server-env.js'
 
@@ -43,11 +46,12 @@ function createRootApp(auth: Auth, ui: UiSettings): Hono<ServerEnv> {
   const base = auth.options.basePath
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }, 200, NO_STORE))
-  app.get('/readyz', async (c) =>
-    (await auth.ready())
-      ? c.json({ status: 'ok' }, 200, NO_STORE)
-      : c.json({ error: { code: 'service_unavailable', message: 'The database does not answer' } }, 503, NO_STORE),
-  )
+  app.get('/readyz', async (c) => {
+    if (!(await auth.ready())) {
+      throw new PortcullisError('service_unavailable', 'The database does not answer', { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS })
+    }
+    return c.json({ status: 'ok' }, 200, NO_STORE)
+  })
 
   // The API reads the client address from the socket; X-Forwarded-For only counts through TRUST_PROXY.
   const forward = (c: Context<ServerEnv>) => auth.handler(c.req.raw, { clientAddress: socketAddress(c.env.incoming) })
@@ -66,8 +70,11 @@ function createRootApp(auth: Auth, ui: UiSettings): Hono<ServerEnv> {
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: 'No such route' } }, 404, NO_STORE))
   app.onError((error, c) => {
-    auth.logger.error({ err: error, path: c.req.path }, 'unhandled error')
-    return c.json({ error: { code: 'internal_error', message: 'Something went wrong; the error was logged' } }, 500, NO_STORE)
+    const known = toPortcullisError(error)
+    if (!known) auth.logger.error({ err: error, path: c.req.path }, 'unhandled error')
+    const failure = known ?? new PortcullisError('internal_error', 'Something went wrong; the error was logged')
+    const retry: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(failure.retryAfterSeconds) }
+    return c.json({ error: { code: failure.code, message: failure.message } }, failure.status as ContentfulStatusCode, { ...NO_STORE, ...retry })
   })
   return app
 }

@@ -11,6 +11,8 @@ const LAST_RETRY_MS = 5_000
 // round trip every few seconds finds that out, and the cache's age bound covers the meantime.
 const HEARTBEAT_MS = 5_000
 const CLOSE_WAIT_MS = 1_000
+// As the pool's (src/store/postgres.ts): a database that does not answer is retried, not waited on.
+const CONNECT_TIMEOUT_MS = 1_500
 /** The listener's application_name, followed by its schema. */
 export const LISTENER_NAME = 'portcullis-session-changes'
 
@@ -64,7 +66,7 @@ export function createSessionChanges(url: string, log?: FeedLog): SessionChanges
 
   async function connect(): Promise<void> {
     state = 'connecting'
-    const candidate = new pg.Client({ connectionString: url, keepAlive: true, application_name: LISTENER_NAME })
+    const candidate = new pg.Client({ connectionString: url, keepAlive: true, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: LISTENER_NAME })
     client = candidate
     candidate.on('error', (error) => lost(candidate, error))
     candidate.on('end', () => lost(candidate, new Error('connection ended')))

@@ -35,7 +35,9 @@ export interface Store {
   close(): Promise<void>
 }
 
-export interface StoreOptions {
+export interface StoreEvents {
+  /** A pooled connection was lost (the database restarted or failed over); the next query connects afresh. */
+  onConnectionError?: (error: Error) => void
   /** Where the PostgreSQL change listener reports losing and regaining its connection. */
   log?: FeedLog
 }
@@ -44,19 +46,14 @@ export interface StoreOptions {
  * Opens the database named by a URL: `sqlite:PATH` or `postgres://…`.
  * @throws ConfigError for any other scheme.
  */
-export function openStore(url: string, options: StoreOptions = {}): Store {
+export function openStore(url: string, events: StoreEvents = {}): Store {
   if (url.startsWith('sqlite:')) {
     const sqlite = openSqlite(url.slice('sqlite:'.length))
     return wrap(sqlite.db, 'sqlite', sqlite.changeStamp, null)
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    const changes = createSessionChanges(url, options.log)
-    return wrap(
-      openPostgres(url, undefined, (dialect) => observeWrites(dialect, changes)),
-      'postgres',
-      () => null,
-      changes,
-    )
+    const changes = createSessionChanges(url, events.log)
+    return wrap(openPostgres(url, { ...events, wrapDialect: (dialect) => observeWrites(dialect, changes) }), 'postgres', () => null, changes)
   }
   throw new ConfigError([{ path: 'databaseUrl', message: 'must be sqlite:PATH or postgres://…' }])
 }

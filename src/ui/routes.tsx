@@ -5,6 +5,7 @@ import { HTTPException } from 'hono/http-exception'
 import type { Auth } from '../create-auth.js'
 import { MAX_BODY_BYTES } from '../http/body.js'
 import { clientAddress, socketAddress } from '../http/client-address.js'
+import { toPortcullisError } from '../http/errors.js'
 import { accountRoutes } from './account-routes.js'
 import { loadAssets } from './assets.js'
 import { emailLinkRoutes } from './email-link-routes.js'
@@ -116,6 +117,15 @@ export function createUiApp(auth: Auth, options: UiOptions = {}): Hono<UiEnv> {
 
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse()
+    const known = toPortcullisError(error)
+    if (known?.code === 'service_unavailable') {
+      auth.logger.warn({ err: error, path: c.req.path }, 'database unavailable')
+      return c.html(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Temporarily unavailable</title></head><body><main><h1>Temporarily unavailable</h1><p>Nothing was changed. Please try again in a few seconds.</p></main></body></html>',
+        503,
+        { 'Retry-After': String(known.retryAfterSeconds ?? 5) },
+      )
+    }
     auth.logger.error({ err: error, path: c.req.path }, 'unhandled error in the web UI')
     return c.html(
       '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Something went wrong</title></head><body><main><h1>Something went wrong</h1><p>The error was logged. Please try again.</p></main></body></html>',

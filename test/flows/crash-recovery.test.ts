@@ -71,8 +71,17 @@ async function spendCode(server: ServerProcess, client: Client): Promise<void> {
   }
 }
 
-/** Runs clients until the server dies under them; errors from the killed connection are expected. */
-async function workUntilKilled(server: ServerProcess, clients: Client[], killAfterMs: number): Promise<void> {
+/**
+ * Runs clients until the server dies under them; errors from the killed connection are expected.
+ * The kill comes after `killAfterSteps` finished steps (enrolments and sign-ins), not after a fixed
+ * time, so it lands with work in flight however fast or busy the machine is.
+ */
+async function workUntilKilled(server: ServerProcess, clients: Client[], killAfterSteps: number): Promise<void> {
+  let steps = 0
+  let reached: () => void = () => {}
+  const enough = new Promise<void>((resolve) => {
+    reached = resolve
+  })
   const work = clients.map(async (client) => {
     for (let i = 0; i < 20; i++) {
       try {
@@ -80,9 +89,10 @@ async function workUntilKilled(server: ServerProcess, clients: Client[], killAft
       } catch {
         return // the server is gone
       }
+      if (++steps >= killAfterSteps) reached()
     }
   })
-  await new Promise((resolve) => setTimeout(resolve, killAfterMs))
+  await Promise.race([enough, Promise.all(work), new Promise((resolve) => setTimeout(resolve, 20_000))])
   server.child.kill('SIGKILL')
   await server.exited
   await Promise.all(work)
@@ -105,8 +115,8 @@ describe('a kill -9 of the server (SQLite file)', () => {
     }
 
     for (let round = 0; round < ROUNDS; round++) {
-      // Kill points spread over the first second of load, where enrolments and sign-ins overlap.
-      await workUntilKilled(server, clients, 100 + round * 300)
+      // Kill points spread over the load, where enrolments and sign-ins overlap.
+      await workUntilKilled(server, clients, 4 + round * 8)
       server = await startServer(env)
 
       const db = new SQLite(databasePath, { readonly: true })

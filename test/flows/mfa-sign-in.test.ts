@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { totpCodeAt } from '../../src/features/totp/index.js'
 import { dialects } from '../support/dialects.js'
-import { challengeFor, type EnrolledUser, freshCode, signUpWithTotp } from '../support/mfa.js'
+import { challengeFor, challengesFor, type EnrolledUser, freshCode, signUpWithTotp } from '../support/mfa.js'
 import { createTestAuth, type TestAuth } from '../support/test-auth.js'
 
 describe.each(dialects)('$name: sign-in with a second factor', (dialect) => {
@@ -89,7 +89,7 @@ describe.each(dialects)('$name: sign-in with a second factor', (dialect) => {
   })
 
   it('lets exactly one of 20 concurrent verifications with the same code win', async () => {
-    const challenges = await Promise.all(Array.from({ length: 20 }, () => challengeFor(t, user)))
+    const challenges = await challengesFor(t, user, 20)
     const code = user.code()
     const results = await Promise.all(challenges.map((challenge) => verify(challenge, code)))
     expect(results.filter((response) => response.status === 200)).toHaveLength(1)
@@ -147,7 +147,7 @@ describe.each(dialects)('$name: sign-in with a second factor', (dialect) => {
   })
 
   it('compares at most ten codes of a burst across challenges: the code budget is taken before comparing', async () => {
-    const challenges = await Promise.all(Array.from({ length: 6 }, () => challengeFor(t, user)))
+    const challenges = await challengesFor(t, user, 6)
     const wrong = user.code() === '123456' ? '654321' : '123456'
     const results = await Promise.all(challenges.flatMap((challenge) => Array.from({ length: 5 }, () => verify(challenge, wrong))))
     expect(results.filter((response) => response.body.error?.code === 'invalid_code').length).toBe(10)

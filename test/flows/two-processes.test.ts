@@ -66,16 +66,19 @@ describe.runIf(postgres)('two server processes on one PostgreSQL', () => {
     return { email, token: signUp.body.token as string, secret, recoveryCodes: confirmed.body.recoveryCodes as string[] }
   }
 
-  /** Ten challenges from each process for one user. */
+  /**
+   * Ten challenges from each process for one user, signed in one after another: password tries
+   * fired together at one account are compared at most MFA_LOCKOUT_THRESHOLD at a time.
+   */
   async function challengesOn(email: string) {
     const servers = [...Array(10).fill(a), ...Array(10).fill(b)] as ServerProcess[]
-    return Promise.all(
-      servers.map(async (server) => {
-        const login = await call(server, 'POST', '/login', { email, password: PASSWORD })
-        expect(login.body.mfaRequired).toBe(true)
-        return { server, challenge: login.body.challenge as string }
-      }),
-    )
+    const challenges: { server: ServerProcess; challenge: string }[] = []
+    for (const server of servers) {
+      const login = await call(server, 'POST', '/login', { email, password: PASSWORD })
+      expect(login.body.mfaRequired).toBe(true)
+      challenges.push({ server, challenge: login.body.challenge as string })
+    }
+    return challenges
   }
 
   it('lets one recovery code, sent to 20 challenges on both processes at once, work exactly once', async () => {
@@ -176,6 +179,19 @@ describe.runIf(postgres)('two server processes on one PostgreSQL', () => {
     // The default threshold is 5: five failures, alternating processes, lock the account on both.
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429])
     expect((await call(b, 'POST', '/login', { email: 'two-lock@example.com', password: PASSWORD })).status).toBe(429)
+  })
+
+  it('compares at most five of 24 wrong passwords fired at one account through both processes at once', async () => {
+    await call(a, 'POST', '/signup', { email: 'two-burst@example.com', password: PASSWORD })
+    const results = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        call(i % 2 === 0 ? a : b, 'POST', '/login', { email: 'two-burst@example.com', password: `wrong burst password ${i}` }),
+      ),
+    )
+    const statuses = results.map((result) => result.status)
+    expect(statuses.filter((status) => status === 401)).toHaveLength(5)
+    expect(statuses.filter((status) => status === 429)).toHaveLength(19)
+    expect((await call(a, 'POST', '/login', { email: 'two-burst@example.com', password: PASSWORD })).status).toBe(429)
   })
 
   it('keeps one unbroken audit chain written by both processes', async () => {

@@ -33,6 +33,16 @@ export async function challengeFor(t: TestAuth, user: EnrolledUser, headers: Rec
   return response.body.challenge
 }
 
+/**
+ * `count` challenges for one user, signed in one after another: password tries fired together at
+ * one account are compared at most MFA_LOCKOUT_THRESHOLD at a time (API.md, lockout).
+ */
+export async function challengesFor(t: TestAuth, user: EnrolledUser, count: number): Promise<string[]> {
+  const challenges: string[] = []
+  for (let i = 0; i < count; i++) challenges.push(await challengeFor(t, user))
+  return challenges
+}
+
 /** A six-digit code that none of the accepted steps around the clock's time produces: wrong for sure. */
 export function wrongCode(t: TestAuth, user: EnrolledUser): string {
   const now = Math.floor(t.clock.now().getTime() / 1000)

@@ -95,19 +95,27 @@ export function createAccountService(deps: AccountDeps) {
    */
   async function authenticate(rawEmail: string, password: string, context: RequestContext): Promise<UserRow> {
     const email = normalizeEmail(rawEmail)
-    await deps.lockout.assertPasswordAllowed(email, context.ip)
-    const user = await queries.findUserByEmail(deps.store, email)
+    const taken = await deps.lockout.takePasswordTry(email, context.ip)
     const normalized = normalizePassword(password)
-    const valid = await passwordMatches(user, normalized)
+    let user: UserRow | undefined
+    let valid: boolean
+    try {
+      user = await queries.findUserByEmail(deps.store, email)
+      valid = await passwordMatches(user, normalized)
+    } catch (error) {
+      // Nothing was compared (the database or the hashing pool failed): the try is not a failure.
+      await deps.lockout.passwordTryAbandoned(taken).catch(() => {})
+      throw error
+    }
     if (!user || !valid) {
-      const lockedUntil = await deps.lockout.recordPasswordFailure(email, context.ip)
+      const lockedUntil = await deps.lockout.passwordTryFailed(taken)
       if (user) {
         await deps.audit.record('sign_in_failed', user.id, context, { method: 'password', reason: 'wrong_password' })
         if (lockedUntil) await deps.audit.record('account_locked', user.id, context, { reason: 'password_failures', until: lockedUntil.toISOString() })
       }
       throw new PortcullisError('invalid_credentials', 'Email or password is incorrect')
     }
-    await deps.lockout.resetPasswordFailures(email)
+    await deps.lockout.passwordTrySucceeded(taken)
     if (user.password_hash && needsRehash(user.password_hash)) {
       await queries.updatePasswordHash(deps.store, user.id, await hashPassword(normalized), deps.clock.now().getTime())
     }

@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type DialectCase, dialects } from '../../../test/support/dialects.js'
 import { createTestAuth, STRONG_PASSWORD, type TestAuth, type TestResponse } from '../../../test/support/test-auth.js'
+import { sharedArgon2Pool } from '../../crypto/argon2-pool.js'
 
 const WRONG = 'definitely not the password'
 const LOCK_SECONDS = 15 * 60
@@ -234,6 +235,78 @@ describe.each(dialects)('$name: password lockout', (dialect) => {
       expect(ok.status).toBe(200)
       await failTimes('victim19@example.com', 1, ATTACKER)
       expectLocked(await t.request('POST', '/login', { body: { email, password: STRONG_PASSWORD }, ip: ATTACKER }))
+    })
+  })
+
+  describe('tries taken before the compare', () => {
+    /** Counts the password comparisons the hashing pool runs while `run` is going on. */
+    async function countingVerifies<T>(run: () => Promise<T>): Promise<{ result: T; verifies: number }> {
+      const spy = vi.spyOn(sharedArgon2Pool(), 'run')
+      try {
+        const result = await run()
+        return { result, verifies: spy.mock.calls.filter(([operation]) => operation === 'verify').length }
+      } finally {
+        spy.mockRestore()
+      }
+    }
+
+    it('compares at most MFA_LOCKOUT_THRESHOLD of 24 wrong passwords fired at one account together', async () => {
+      const { email, user } = await t.signUp()
+      const { result: responses, verifies } = await countingVerifies(() => Promise.all(Array.from({ length: 24 }, () => t.signIn(email, WRONG))))
+      const statuses = responses.map((response) => response.status)
+      expect(statuses.filter((status) => status === 401)).toHaveLength(5)
+      expect(statuses.filter((status) => status === 429)).toHaveLength(19)
+      for (const refused of responses.filter((response) => response.status === 429)) expectLocked(refused)
+      expect(verifies).toBe(5)
+      expect(await t.auth.api.lockout.isLocked(email)).toBe(true)
+      const events = await t.auth.api.audit.list(user.id)
+      expect(events.filter((event) => event.type === 'sign_in_failed')).toHaveLength(5)
+      expect(events.filter((event) => event.type === 'account_locked')).toHaveLength(1)
+    })
+
+    it('bounds a burst at an unknown email the same way', async () => {
+      const { result: responses, verifies } = await countingVerifies(() => Promise.all(Array.from({ length: 24 }, () => t.signIn('nobody@example.com', WRONG))))
+      expect(responses.filter((response) => response.status === 401)).toHaveLength(5)
+      expect(responses.filter((response) => response.status === 429)).toHaveLength(19)
+      expect(verifies).toBe(5)
+    })
+
+    it('spends no argon2 work on a locked account', async () => {
+      const { email } = await t.signUp()
+      await failTimes(email, 5)
+      const { result: responses, verifies } = await countingVerifies(() => Promise.all(Array.from({ length: 10 }, () => t.signIn(email))))
+      expect(responses.every((response) => response.status === 429)).toBe(true)
+      expect(verifies).toBe(0)
+    })
+
+    it('bounds a burst from one address across many emails at 4 × threshold comparisons', async () => {
+      const ATTACKER = '203.0.113.66'
+      const attempt = (i: number) =>
+        t.request('POST', '/login', { body: { email: `spray${i}@example.com`, password: WRONG }, headers: { 'x-auth-flow': 'token' }, ip: ATTACKER })
+      const { result: responses, verifies } = await countingVerifies(() => Promise.all(Array.from({ length: 30 }, (_, i) => attempt(i))))
+      expect(responses.filter((response) => response.status === 401)).toHaveLength(20)
+      expect(responses.filter((response) => response.status === 429)).toHaveLength(10)
+      expect(verifies).toBe(20)
+    })
+
+    it('lets the right password in among a burst of wrong ones when tries are left, and gives its try back', async () => {
+      const { email } = await t.signUp()
+      await failTimes(email, 3)
+      const [right] = await Promise.all([t.signIn(email), t.signIn(email, WRONG)])
+      expect(right?.status).toBe(200)
+      expect(await t.auth.api.lockout.isLocked(email)).toBe(false)
+    })
+
+    it('does not count a try the hashing pool could not run', async () => {
+      const { email } = await t.signUp()
+      const spy = vi.spyOn(sharedArgon2Pool(), 'run').mockRejectedValue(new Error('hashing threads gone'))
+      try {
+        for (let i = 0; i < 6; i++) expect((await t.signIn(email, WRONG)).status).toBe(500)
+      } finally {
+        spy.mockRestore()
+      }
+      expect(await counter(t, `pw:email:${email}`)).toBe(0)
+      expect((await t.signIn(email)).status).toBe(200)
     })
   })
 

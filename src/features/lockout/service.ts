@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.js'
 import { PortcullisError } from '../../errors.js'
 import type { Store } from '../../store/store.js'
-import { decrementCounter, deleteCounters, incrementCounter, readLocks } from './store.js'
+import { type CounterState, decrementCounter, deleteCounters, incrementCounter, lockWhenReached, readLocks } from './store.js'
 
 export interface LockoutDeps {
   store: Store
@@ -13,6 +13,12 @@ export interface LockoutDeps {
 const passwordEmailKey = (email: string) => `pw:email:${email}`
 const passwordAddressKey = (ip: string) => `pw:ip:${ip}`
 const codeUserKey = (userId: string) => `code:user:${userId}`
+
+/** A password try taken before the compare; it is settled as failed or succeeded. */
+export interface PasswordTry {
+  emailKey: string
+  addressKey: string | null
+}
 
 export function createLockoutService(deps: LockoutDeps) {
   const windowMs = deps.options.lockoutMinutes * 60_000
@@ -26,30 +32,75 @@ export function createLockoutService(deps: LockoutDeps) {
     return deps.clock.now().getTime()
   }
 
-  async function throwIfLocked(keys: string[], message: string): Promise<void> {
+  function tooManyTries(untilMs: number, current: number): PortcullisError {
+    return new PortcullisError('too_many_requests', 'Too many failed sign-in attempts; try again later', {
+      retryAfterSeconds: Math.max(1, Math.ceil((untilMs - current) / 1000)),
+    })
+  }
+
+  /** When a counter refuses the try it just took: a running lock, or more tries out than the threshold. */
+  function refusalOf(state: CounterState, limit: number, current: number): number | null {
+    if (state.lockedUntil !== null && state.lockedUntil > current) return state.lockedUntil
+    if (state.count > limit) return state.windowStartedAt + windowMs
+    return null
+  }
+
+  /**
+   * Takes one password try from the email's and the client address's budgets before the password
+   * is compared, each in one atomic write, so requests fired together at one account get at most
+   * `threshold` comparisons between them, on every process sharing the store. A refused try is
+   * given back at once: the counters hold failures plus tries still being compared.
+   * @throws too_many_requests while the email or the address is locked or has no try left
+   */
+  async function takePasswordTry(email: string, ip: string | null): Promise<PasswordTry> {
     const current = now()
-    const until = Math.max(0, ...(await readLocks(deps.store, keys)))
-    if (until > current) {
-      throw new PortcullisError('too_many_requests', message, { retryAfterSeconds: Math.ceil((until - current) / 1000) })
+    const emailKey = passwordEmailKey(email)
+    const addressKey = ip ? passwordAddressKey(ip) : null
+    const byEmail = await incrementCounter(deps.store, emailKey, current, windowMs, 0, 0)
+    const byAddress = addressKey ? await incrementCounter(deps.store, addressKey, current, windowMs, 0, 0) : null
+    const until = Math.max(refusalOf(byEmail, threshold, current) ?? 0, byAddress ? (refusalOf(byAddress, addressThreshold, current) ?? 0) : 0)
+    const taken = { emailKey, addressKey }
+    if (until > 0) {
+      await passwordTryAbandoned(taken)
+      throw tooManyTries(until, current)
     }
+    return taken
   }
 
-  /** @throws too_many_requests while the email or the client address is locked. */
-  async function assertPasswordAllowed(email: string, ip: string | null): Promise<void> {
-    const keys = ip ? [passwordEmailKey(email), passwordAddressKey(ip)] : [passwordEmailKey(email)]
-    await throwIfLocked(keys, 'Too many failed sign-in attempts; try again later')
+  /** A wrong password keeps its try; returns when the lock it set ends, or null when it set none. */
+  async function passwordTryFailed(taken: PasswordTry): Promise<Date | null> {
+    const current = now()
+    const until = current + windowMs
+    if (taken.addressKey) await lockWhenReached(deps.store, taken.addressKey, addressThreshold, current, until)
+    return (await lockWhenReached(deps.store, taken.emailKey, threshold, current, until)) ? new Date(until) : null
   }
 
-  /** Counts a wrong password; returns when the lock this failure set ends, or null when it set none. */
-  async function recordPasswordFailure(email: string, ip: string | null): Promise<Date | null> {
-    if (ip) await incrementCounter(deps.store, passwordAddressKey(ip), now(), windowMs, addressThreshold, windowMs)
-    const state = await incrementCounter(deps.store, passwordEmailKey(email), now(), windowMs, threshold, windowMs)
-    return state.count === threshold ? new Date(now() + windowMs) : null
+  /**
+   * A right password gives its try back and clears the email's counter; the address keeps its
+   * earlier failures (one good account must not launder an address).
+   */
+  async function passwordTrySucceeded(taken: PasswordTry): Promise<void> {
+    await deleteCounters(deps.store, [taken.emailKey])
+    if (taken.addressKey) await decrementCounter(deps.store, taken.addressKey)
   }
 
-  /** A successful sign-in clears the email's counter (not the address's: one good account must not launder an address). */
+  /** A try that was never compared (the hash could not run) is given back whole. */
+  async function passwordTryAbandoned(taken: PasswordTry): Promise<void> {
+    await decrementCounter(deps.store, taken.emailKey)
+    if (taken.addressKey) await decrementCounter(deps.store, taken.addressKey)
+  }
+
+  /** Clears the email's counter, e.g. after a password reset proved the mailbox. */
   async function resetPasswordFailures(email: string): Promise<void> {
     await deleteCounters(deps.store, [passwordEmailKey(email)])
+  }
+
+  /** Counts a wrong password outside a sign-in (the programmatic API); true when it locked the email. */
+  async function recordFailure(email: string, ip: string | null = null): Promise<boolean> {
+    const current = now()
+    if (ip) await incrementCounter(deps.store, passwordAddressKey(ip), current, windowMs, addressThreshold, windowMs)
+    const state = await incrementCounter(deps.store, passwordEmailKey(email), current, windowMs, threshold, windowMs)
+    return state.count === threshold
   }
 
   /**
@@ -102,16 +153,17 @@ export function createLockoutService(deps: LockoutDeps) {
   }
 
   return {
-    assertPasswordAllowed,
-    recordPasswordFailure,
+    takePasswordTry,
+    passwordTryFailed,
+    passwordTrySucceeded,
+    passwordTryAbandoned,
     resetPasswordFailures,
     takeCodeTry,
     returnCodeTry,
     consume,
     isLocked,
     unlock,
-    /** Counts a password failure for an email, as the HTTP sign-in does; true when it locked the email. */
-    recordFailure: async (email: string, ip: string | null = null) => (await recordPasswordFailure(email, ip)) !== null,
+    recordFailure,
   }
 }
 

@@ -4,6 +4,7 @@ import type { Store } from '../../store/store.js'
 export interface CounterState {
   count: number
   windowStartedAt: number
+  lockedUntil: number | null
 }
 
 /**
@@ -25,9 +26,24 @@ export async function incrementCounter(store: Store, key: string, nowMs: number,
         locked_until: sql<number>`CASE WHEN ${nextCount} = ${lockAt} THEN ${nowMs + lockMs} ELSE rate_limits.locked_until END`,
       }),
     )
-    .returning(['count', 'window_started_at'])
+    .returning(['count', 'window_started_at', 'locked_until'])
     .executeTakeFirstOrThrow()
-  return { count: Number(row.count), windowStartedAt: Number(row.window_started_at) }
+  return { count: Number(row.count), windowStartedAt: Number(row.window_started_at), lockedUntil: row.locked_until === null ? null : Number(row.locked_until) }
+}
+
+/**
+ * Locks `key` until `untilMs` when its count has reached `lockAt` and no lock is running, in one
+ * conditional write; true for the one caller that set the lock, so it is audited once.
+ */
+export async function lockWhenReached(store: Store, key: string, lockAt: number, nowMs: number, untilMs: number): Promise<boolean> {
+  const result = await store.db
+    .updateTable('rate_limits')
+    .set({ locked_until: untilMs })
+    .where('key', '=', key)
+    .where('count', '>=', lockAt)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', nowMs)]))
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
 }
 
 export async function readLocks(store: Store, keys: string[]): Promise<number[]> {

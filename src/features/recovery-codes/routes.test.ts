@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { dialects } from '../../../test/support/dialects.js'
-import { challengeFor, type EnrolledUser, freshCode, signUpWithTotp } from '../../../test/support/mfa.js'
+import { challengeFor, challengesFor, type EnrolledUser, freshCode, signUpWithTotp } from '../../../test/support/mfa.js'
 import { createTestAuth, type TestAuth } from '../../../test/support/test-auth.js'
 import type { AuthOptions } from '../../config/options.js'
 
@@ -51,7 +51,7 @@ describe.each(dialects)('$name: recovery codes', (dialect) => {
 
     it('lets exactly one of 20 concurrent redemptions of one code across 20 challenges win', async () => {
       await setUp({ lockoutThreshold: 20 })
-      const challenges = await Promise.all(Array.from({ length: 20 }, () => challengeFor(t, user)))
+      const challenges = await challengesFor(t, user, 20)
       const code = user.recoveryCodes[2] as string
       const results = await Promise.all(challenges.map((challenge) => redeem(challenge, code)))
       expect(results.filter((response) => response.status === 200)).toHaveLength(1)
