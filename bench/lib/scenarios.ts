@@ -46,13 +46,15 @@ export async function benchTarget(
   const database = kind === 'postgres' ? await postgresDatabase(settings.postgresUrl) : sqliteDatabase()
   const port = await freePort()
   const profileDir = settings.profileDir && target.profiles ? settings.profileDir : undefined
-  const server = await target.start({
-    databaseUrl: database.url,
-    port,
-    secret: randomBytes(32).toString('base64url'),
-    workers: settings.workers,
-    ...(profileDir ? { profileDir } : {}),
-  })
+  const server = await database.whileMigrating(() =>
+    target.start({
+      databaseUrl: database.url,
+      port,
+      secret: randomBytes(32).toString('base64url'),
+      workers: settings.workers,
+      ...(profileDir ? { profileDir } : {}),
+    }),
+  )
   const tag = `${target.name}-${randomBytes(4).toString('hex')}`
   let emails = 0
   const nextEmail = () => `${tag}-${emails++}@example.com`
