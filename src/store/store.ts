@@ -24,7 +24,8 @@ export interface Store {
    * A number that changes whenever one of `tables` may have changed: an update or delete of a
    * listed table (and an insert too, listed as `insert:<table>`) from this process, or (SQLite) a
    * commit by any other connection to the file. Null where that cannot be
-   * known without a round trip (PostgreSQL): a reader must not cache there.
+   * known without a round trip (PostgreSQL): a reader must not cache by it there, but may
+   * through `sessionChanges`.
    */
   changeStamp(tables: readonly string[]): number | null
   /**
