@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from './clock.js'
+import { mountProfiles } from './compat/index.js'
 import { type AuthOptions, type ResolvedOptions, resolveOptions } from './config/options.js'
 import { createKeyring } from './crypto/keys.js'
 import { cryptoRandom } from './crypto/random.js'
@@ -103,6 +104,7 @@ export function createAuth(input: AuthOptions = {}) {
       adminRoutes(admin, options.adminToken),
     ],
   })
+  mountProfiles(app, options.compat, { accounts, mfa, totp, emailOtp, magicLinks, admin, kit })
 
   const api = {
     accounts,

@@ -69,6 +69,8 @@ export function loadConfigFromEnv(env: Env = process.env): AuthOptions {
     emailSecondFactor: flag('MFA_EMAIL_SECOND_FACTOR'),
     verifyEmailOnSignUp: flag('EMAIL_VERIFY_ON_SIGNUP'),
     requireVerifiedEmailForOtp: flag('OTP_REQUIRE_VERIFIED_EMAIL'),
+    basePath: env.API_BASE_PATH?.trim(),
+    compat: list('COMPAT'),
   }
   // Each value is also checked against createAuth's schema, so one error names every bad variable.
   const reported = new Set(issues.map((issue) => issue.path))
@@ -106,6 +108,8 @@ const ENV_NAMES = {
   emailSecondFactor: 'MFA_EMAIL_SECOND_FACTOR',
   verifyEmailOnSignUp: 'EMAIL_VERIFY_ON_SIGNUP',
   requireVerifiedEmailForOtp: 'OTP_REQUIRE_VERIFIED_EMAIL',
+  basePath: 'API_BASE_PATH',
+  compat: 'COMPAT',
 } as const
 
 function minutesOf(seconds: number | undefined): number | undefined {

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js'
 import { ConfigError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { Mailer } from '../mail/mailer.js'
+import { compatSchema } from './compat.js'
 
 export const DEVELOPMENT_SECRET = 'portcullis-development-secret-do-not-use-in-production'
 const MIN_SECRET_BYTES = 32
@@ -51,6 +52,8 @@ export const optionsSchema = z
     requireVerifiedEmailForOtp: z.boolean().default(false),
     allowedOrigins: z.array(origin).default([]),
     allowedRedirects: z.array(origin).default([]),
+    /** Compatibility profiles served beside the native API (API.md, "Compatibility profiles"). */
+    compat: compatSchema,
   })
   .superRefine((options, ctx) => {
     if (options.production && (options.secret === DEVELOPMENT_SECRET || Buffer.byteLength(options.secret) < MIN_SECRET_BYTES)) {

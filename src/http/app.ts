@@ -19,7 +19,10 @@ export interface AppSetup {
 
 /** The API app: hygiene middleware (ids, addresses, no-store, body limit, CSRF), then the features. */
 export function createApiApp({ kit, logger, random, routes }: AppSetup): Hono<AppEnv> {
-  const app = new Hono<AppEnv>().basePath(kit.options.basePath)
+  // The middleware sits on the root, so routes mounted outside the base path later (the
+  // compatibility profiles) get it too.
+  const app = new Hono<AppEnv>()
+  const native = app.basePath(kit.options.basePath)
 
   // A request id only correlates log lines, so it need not be secret: a random prefix per app and
   // a counter, instead of a CSPRNG read (a system call) on every request.
@@ -48,7 +51,7 @@ export function createApiApp({ kit, logger, random, routes }: AppSetup): Hono<Ap
   app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)))
   app.use(kit.csrf.middleware)
 
-  for (const group of routes) app.route('/', group)
+  for (const group of routes) native.route('/', group)
 
   app.notFound((c) => errorResponse(new PortcullisError('not_found', 'No such route'), c, logger))
   app.onError((error, c) => errorResponse(error, c, logger))

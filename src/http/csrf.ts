@@ -22,6 +22,11 @@ export interface CsrfGuard {
   verifyToken(c: Context<AppEnv>, sent: string | undefined): Promise<boolean>
   /** True when the browser says the request comes from another site, or its Origin is not an allowed one. */
   isCrossSite(c: Context): boolean
+  /**
+   * True when the request proves it comes from this site: an allowed Origin, or the CSRF token in
+   * the X-CSRF-Token header or in `field` (a form's). For routes that ask it even without a cookie.
+   */
+  hasProof(c: Context<AppEnv>, field: string | undefined): Promise<boolean>
 }
 
 export function createCsrfGuard(settings: CsrfSettings, keyring: Keyring, random: Random, sessions: SessionReader): CsrfGuard {
@@ -76,5 +81,10 @@ export function createCsrfGuard(settings: CsrfSettings, keyring: Keyring, random
     return keyring.hmac('csrf', `nonce:${nonce}`)
   }
 
-  return { middleware, issueToken, verifyToken, isCrossSite }
+  async function hasProof(c: Context<AppEnv>, field: string | undefined): Promise<boolean> {
+    if (c.req.header('origin') !== undefined && !isCrossSite(c)) return true
+    return (await verifyToken(c, c.req.header('x-csrf-token'))) || (await verifyToken(c, field))
+  }
+
+  return { middleware, issueToken, verifyToken, isCrossSite, hasProof }
 }

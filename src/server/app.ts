@@ -20,14 +20,15 @@ export function createServerApp(auth: Auth, ui: UiSettings = { enabled: true }):
   const app = createRootApp(auth, ui)
   const base = auth.options.basePath
   if (!base) return { fetch: app.fetch }
+  // Compatibility profiles answer under their own mounts too; those paths are the API's, not the web UI's.
+  const profileMounts = auth.options.compat.map((profile) => profile.mount)
   // API requests — most of them session checks — go straight to the API's handler instead of
   // being routed twice, once by the root app and again by the API app.
   return {
     fetch(request, env) {
       const url = request.url
       const path = url.slice(url.indexOf('/', url.indexOf('//') + 2))
-      const next = path.charCodeAt(base.length)
-      const isApi = path.startsWith(base) && (Number.isNaN(next) || next === SLASH || next === QUESTION_MARK)
+      const isApi = isUnder(path, base) || profileMounts.some((mount) => isUnder(path, mount))
       return isApi ? auth.handler(request, { clientAddress: socketAddress(env.incoming) }) : app.fetch(request, env)
     },
   }
@@ -35,6 +36,11 @@ export function createServerApp(auth: Auth, ui: UiSettings = { enabled: true }):
 
 const SLASH = 47
 const QUESTION_MARK = 63
+
+function isUnder(path: string, mount: string): boolean {
+  const next = path.charCodeAt(mount.length)
+  return path.startsWith(mount) && (Number.isNaN(next) || next === SLASH || next === QUESTION_MARK)
+}
 
 /** What @hono/node-server serves. */
 export interface ServerApp {
@@ -57,6 +63,7 @@ function createRootApp(auth: Auth, ui: UiSettings): Hono<ServerEnv> {
   const forward = (c: Context<ServerEnv>) => auth.handler(c.req.raw, { clientAddress: socketAddress(c.env.incoming) })
   if (base) app.all(base, forward)
   app.all(`${base}/*`, forward)
+  for (const { mount } of auth.options.compat) if (mount) app.all(`${mount}/*`, forward)
 
   if (ui.enabled) {
     // The UI has its own middleware (headers, CSRF of its forms), so it gets only the paths the API does not own.

@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster'
+import { createLogDestination } from '../log-destination.js'
 import { createLogger } from '../logger.js'
 import { prepareForWorkers, startServer } from './serve.js'
 import { readServerEnv } from './server-env.js'
@@ -11,15 +12,17 @@ const SHUTDOWN = 'portcullis:shutdown'
 const FIRST_RESTART_MS = 1_000
 const LAST_RESTART_MS = 30_000
 const YOUNG_MS = 10_000
-// Beyond the workers' own grace period for requests in flight: closing the store, flushing mail.
+// Beyond the workers' own SHUTDOWN_TIMEOUT: flushing their logs, exiting.
 const SHUTDOWN_MARGIN_MS = 5_000
+const LOG_FLUSH_MS = 1_000
 
 /**
  * `portcullis serve --workers N`: the primary migrates once, forks N workers that share the port
  * (node:cluster hands out connections) and everything else through the store, replaces a worker
  * that crashes, and on SIGTERM or SIGINT tells every worker to shut down gracefully and exits once
  * they have; a second signal, or workers outstaying their grace period, ends them with SIGKILL.
- * Returns the exit code: 0 after a clean shutdown, 1 when a worker could not start.
+ * Returns the exit code: 0 after a clean shutdown; 1 when a worker could not start, or did not
+ * finish its requests and mail within SHUTDOWN_TIMEOUT.
  */
 export interface PrimaryOptions {
   /** Called once every worker listens, with the URL and the workers' pids (the bench watches them). */
@@ -34,6 +37,8 @@ export async function servePrimary(count: number, env: Env, options: PrimaryOpti
   const started = new Map<Worker, { at: number; listening: boolean }>()
   let stopping = false
   let failed = false
+  // A worker that exited non-zero while stopping could not finish in time (or was killed).
+  let unclean = false
   let youngDeaths = 0
   let allStarted = false
   let url = ''
@@ -67,7 +72,7 @@ export async function servePrimary(count: number, env: Env, options: PrimaryOpti
     killTimer = setTimeout(() => {
       logger.warn('workers still running after their grace period; killing them')
       for (const worker of started.keys()) worker.process.kill('SIGKILL')
-    }, settings.shutdownGraceMs + SHUTDOWN_MARGIN_MS)
+    }, settings.shutdownTimeoutMs + SHUTDOWN_MARGIN_MS)
     if (started.size === 0) allExited()
   }
 
@@ -75,6 +80,7 @@ export async function servePrimary(count: number, env: Env, options: PrimaryOpti
     const state = started.get(worker)
     started.delete(worker)
     if (stopping) {
+      if (code !== 0) unclean = true
       if (started.size === 0) allExited()
       return
     }
@@ -116,15 +122,17 @@ export async function servePrimary(count: number, env: Env, options: PrimaryOpti
   process.off('SIGTERM', onSignal)
   process.off('SIGINT', onSignal)
   logger.info('all workers stopped')
-  return failed ? 1 : 0
+  return failed || unclean ? 1 : 0
 }
 
 /**
  * One worker: serves until the primary says stop (or goes away), or a signal reaches it directly
  * (Ctrl-C reaches the whole process group). Every later signal is the primary's to act on.
  */
-export async function serveWorker(env: Env): Promise<void> {
-  const logger = createLogger(env.LOG_LEVEL ?? 'info')
+export async function serveWorker(env: Env): Promise<boolean> {
+  // As serveUntilSignal's: lines written in the background, flushed with a deadline at the end.
+  const destination = createLogDestination({ sync: false })
+  const logger = createLogger(env.LOG_LEVEL ?? 'info', destination)
   const running = await startServer(env, logger, { migrate: false })
   process.send?.({ type: LISTENING, url: running.url })
   const reason = await new Promise<string>((resolve) => {
@@ -138,7 +146,9 @@ export async function serveWorker(env: Env): Promise<void> {
   process.on('SIGTERM', () => {})
   process.on('SIGINT', () => {})
   logger.info({ reason }, 'worker stopping')
-  await running.close()
+  const clean = await running.close()
+  await destination.flush(LOG_FLUSH_MS)
+  return clean
 }
 
 export const isWorker = () => cluster.isWorker

@@ -3,6 +3,7 @@ import { createAdaptorServer } from '@hono/node-server'
 import { loadConfigFromEnv } from '../config/env.js'
 import { DEVELOPMENT_SECRET } from '../config/options.js'
 import { type Auth, createAuth } from '../create-auth.js'
+import { createLogDestination } from '../log-destination.js'
 import { createLogger, type Logger } from '../logger.js'
 import { createServerApp } from './app.js'
 import { schedulePurge } from './purge-schedule.js'
@@ -15,8 +16,8 @@ export interface RunningServer {
   /** Where the server listens, with the port actually bound. */
   url: string
   auth: Auth
-  /** Stops accepting, lets in-flight requests finish (bounded), then closes the store. */
-  close(): Promise<void>
+  /** Stops accepting, lets in-flight requests and mail finish within SHUTDOWN_TIMEOUT, then closes the store; true when all finished in time. */
+  close(): Promise<boolean>
 }
 
 /**
@@ -102,34 +103,65 @@ async function listen(auth: Auth, settings: ServerSettings, logger: Logger): Pro
   logger.info({ url, api: `${url}${auth.options.basePath}`, publicUrl: auth.options.publicUrl }, `Portcullis listening on ${url}`)
 
   const purging = schedulePurge(auth.purgeExpired, settings.purgeIntervalMs, logger)
-  let closing: Promise<void> | undefined
+  let closing: Promise<boolean> | undefined
   const close = () => {
-    closing ??= purging.stop().then(() => shutDown(server, auth, settings.shutdownGraceMs, logger))
+    closing ??= purging.stop().then(() => shutDown(server, auth, settings.shutdownTimeoutMs, logger))
     return closing
   }
   return { url, auth, close }
 }
 
-async function shutDown(server: Server, auth: Auth, graceMs: number, logger: Logger): Promise<void> {
-  logger.info('shutting down: no new connections, waiting for requests in flight')
-  const drained = new Promise<void>((resolve) => server.close(() => resolve()))
-  server.closeIdleConnections()
-  const timer = setTimeout(() => {
-    logger.warn({ graceMs }, 'requests still running after the grace period; closing their connections')
-    server.closeAllConnections()
-  }, graceMs)
-  // Keep-alive connections that finish a request while draining are closed as soon as they idle.
-  const sweep = setInterval(() => server.closeIdleConnections(), 100)
-  await drained
-  clearTimeout(timer)
-  clearInterval(sweep)
-  await auth.close()
-  logger.info('stopped')
+/** Resolves true when `work` settles within `ms`, false when the time ran out first. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, ms))
+  })
+  const done = work.then(
+    () => true as const,
+    () => true as const,
+  )
+  try {
+    return await Promise.race([done, timedOut])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
-/** Runs the server until SIGTERM or SIGINT, then shuts down gracefully; a second signal forces the exit. */
-export async function serveUntilSignal(env: Env = process.env): Promise<void> {
-  const logger = createLogger(env.LOG_LEVEL ?? 'info')
+/**
+ * Stops accepting, lets requests in flight finish, sends queued mail and closes the store, all
+ * within `timeoutMs` (SHUTDOWN_TIMEOUT): a request that hangs, or a mail server that stopped
+ * answering, cannot hold the process. True when everything finished in time.
+ */
+async function shutDown(server: Server, auth: Auth, timeoutMs: number, logger: Logger): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  logger.info({ timeoutMs }, 'shutting down: no new connections, waiting for requests in flight')
+  const drained = new Promise<void>((resolve) => server.close(() => resolve()))
+  server.closeIdleConnections()
+  // Keep-alive connections that finish a request while draining are closed as soon as they idle.
+  const sweep = setInterval(() => server.closeIdleConnections(), 100)
+  const requestsDone = await within(drained, timeoutMs)
+  clearInterval(sweep)
+  if (!requestsDone) {
+    logger.warn({ timeoutMs }, 'requests still running at SHUTDOWN_TIMEOUT; closing their connections')
+    server.closeAllConnections()
+  }
+  const closed = await within(auth.close(), deadline - Date.now())
+  if (!closed) logger.warn({ timeoutMs }, 'mail or the database did not finish by SHUTDOWN_TIMEOUT; exiting without them')
+  logger.info('stopped')
+  return requestsDone && closed
+}
+
+// Log lines still buffered at exit get this long to reach a reader that is still there.
+const LOG_FLUSH_MS = 1000
+
+/**
+ * Runs the server until SIGTERM or SIGINT, then shuts down within SHUTDOWN_TIMEOUT; a second
+ * signal forces the exit. True when the shutdown finished everything in time.
+ */
+export async function serveUntilSignal(env: Env = process.env): Promise<boolean> {
+  const destination = createLogDestination({ sync: false })
+  const logger = createLogger(env.LOG_LEVEL ?? 'info', destination)
   const running = await startServer(env, logger)
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'))
@@ -142,5 +174,7 @@ export async function serveUntilSignal(env: Env = process.env): Promise<void> {
   }
   process.once('SIGTERM', force)
   process.once('SIGINT', force)
-  await running.close()
+  const clean = await running.close()
+  await destination.flush(LOG_FLUSH_MS)
+  return clean
 }

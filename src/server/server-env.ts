@@ -1,3 +1,4 @@
+import { parseDurationSeconds } from '../config/duration.js'
 import { ConfigError, type ConfigIssue } from '../errors.js'
 
 type Env = Record<string, string | undefined>
@@ -8,8 +9,8 @@ export interface ServerSettings {
   host: string
   /** Run pending migrations before listening. Always on for SQLite. */
   autoMigrate: boolean
-  /** How long in-flight requests may take to finish once shutdown starts. */
-  shutdownGraceMs: number
+  /** SHUTDOWN_TIMEOUT: how long requests in flight and queued mail may take once shutdown starts; then the process exits anyway. */
+  shutdownTimeoutMs: number
   /** How often expired rows are deleted; 0 leaves it to `portcullis purge` or the library's purgeExpired. */
   purgeIntervalMs: number
   ui: UiSettings
@@ -25,7 +26,7 @@ export interface UiSettings {
 }
 
 /**
- * Reads PORT, HOST, PORTCULLIS_AUTO_MIGRATE, PURGE_INTERVAL_MINUTES and the web UI's UI_ENABLED, UI_PRODUCT_NAME, UI_ACCENT_COLOR.
+ * Reads PORT, HOST, PORTCULLIS_AUTO_MIGRATE, PURGE_INTERVAL_MINUTES, SHUTDOWN_TIMEOUT and the web UI's UI_ENABLED, UI_PRODUCT_NAME, UI_ACCENT_COLOR.
  * @throws ConfigError listing every unreadable value.
  */
 export function readServerEnv(env: Env = process.env): ServerSettings {
@@ -41,6 +42,11 @@ export function readServerEnv(env: Env = process.env): ServerSettings {
   const purgeMinutes = Number(purgeText)
   if (!/^\d+$/.test(purgeText) || purgeMinutes > 1440)
     issues.push({ path: 'PURGE_INTERVAL_MINUTES', message: `"${purgeText}" is not a whole number of minutes (0-1440)` })
+  const shutdownText = env.SHUTDOWN_TIMEOUT?.trim() || '10s'
+  const shutdownSeconds = parseDurationSeconds(shutdownText)
+  if (shutdownSeconds === null || shutdownSeconds < 1 || shutdownSeconds > 3600) {
+    issues.push({ path: 'SHUTDOWN_TIMEOUT', message: `"${shutdownText}" is not a duration between 1s and 1h (e.g. 10s, 2m)` })
+  }
   const uiText = env.UI_ENABLED?.trim().toLowerCase() || 'true'
   if (!['true', 'false', '1', '0'].includes(uiText)) issues.push({ path: 'UI_ENABLED', message: `"${uiText}" is not true or false` })
   const productName = env.UI_PRODUCT_NAME?.trim() || undefined
@@ -55,7 +61,7 @@ export function readServerEnv(env: Env = process.env): ServerSettings {
     port,
     host: env.HOST?.trim() || '127.0.0.1',
     autoMigrate: migrateText === 'true' || migrateText === '1',
-    shutdownGraceMs: 10_000,
+    shutdownTimeoutMs: (shutdownSeconds ?? 10) * 1000,
     purgeIntervalMs: purgeMinutes * 60_000,
     ui: { enabled: uiText === 'true' || uiText === '1', ...(productName ? { productName } : {}), ...(accentColor ? { accentColor } : {}) },
   }

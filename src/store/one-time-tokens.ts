@@ -5,6 +5,7 @@ import type { Store } from './store.js'
 export type TokenPurpose =
   | 'email_otp'
   | 'mfa_email_otp'
+  | 'signed_in_email_otp'
   | 'magic_link'
   | 'email_verify'
   | 'password_reset'

@@ -1,1 +1,2 @@
+export { adminGuard } from './routes.js'
 export { type AdminService, createAdminService } from './service.js'

@@ -9,14 +9,7 @@ import type { AdminService } from './service.js'
 /** Admin routes exist only when an admin token is configured; anything but that exact bearer token is refused. */
 export function adminRoutes(admin: AdminService, adminToken: string | undefined) {
   const app = new Hono<AppEnv>()
-  const guard: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const presented = bearerToken(c)
-    if (!adminToken || !presented || !safeEqual(presented, adminToken)) {
-      throw new PortcullisError('forbidden', 'Admin routes need the admin token')
-    }
-    await next()
-  }
-  app.use('/admin/*', guard)
+  app.use('/admin/*', adminGuard(adminToken))
 
   app.delete('/admin/users/:id/mfa', async (c) => {
     await admin.resetMfa(c.req.param('id'), c.get('context'))
@@ -31,4 +24,15 @@ export function adminRoutes(admin: AdminService, adminToken: string | undefined)
   app.get('/admin/users/:id/audit', async (c) => c.json({ events: await admin.audit(c.req.param('id')) }))
 
   return app
+}
+
+/** Lets through only requests bearing the configured admin token; with none configured, nothing. */
+export function adminGuard(adminToken: string | undefined): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const presented = bearerToken(c)
+    if (!adminToken || !presented || !safeEqual(presented, adminToken)) {
+      throw new PortcullisError('forbidden', 'Admin routes need the admin token')
+    }
+    await next()
+  }
 }

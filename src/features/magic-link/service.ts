@@ -20,6 +20,9 @@ export interface MagicLinkDeps {
   options: { publicUrl: string; publicOrigin: string; basePath: string; allowedRedirects: string[]; totpIssuer: string; requireVerifiedEmailForOtp: boolean }
 }
 
+/** The mailed URL for a link token; the native one is `{basePath}/magic-link/verify?token=`. */
+export type LinkBuilder = (token: string, email: string) => string
+
 export const MAGIC_LINK_TTL_SECONDS = 15 * 60
 const SENDS_PER_WINDOW = 3
 const ADDRESS_SENDS_PER_WINDOW = 30
@@ -45,7 +48,7 @@ export function createMagicLinkService(deps: MagicLinkDeps) {
    * Emails a one-use sign-in link; unknown emails get the same answer and no mail.
    * @throws invalid_request (unsafe redirectTo), too_many_requests
    */
-  async function send(rawEmail: string, redirectTo: string | undefined, context: RequestContext): Promise<void> {
+  async function send(rawEmail: string, redirectTo: string | undefined, context: RequestContext, linkFor: LinkBuilder = verifyUrl): Promise<void> {
     const email = normalizeEmail(rawEmail)
     const redirect = checkRedirect(redirectTo)
     // API.md: "202 always". Past a limit nothing is sent, and the answer does not say so.
@@ -73,16 +76,18 @@ export function createMagicLinkService(deps: MagicLinkDeps) {
       expires_at: now() + MAGIC_LINK_TTL_SECONDS * 1000,
       used_at: null,
     })
-    deps.outbox.send(magicLinkMessage(deps.options.totpIssuer, email, verifyUrl(token), MAGIC_LINK_TTL_SECONDS))
+    deps.outbox.send(magicLinkMessage(deps.options.totpIssuer, email, linkFor(token, email), MAGIC_LINK_TTL_SECONDS))
   }
 
   /**
    * Spends a link once: the user it signs in, and where to send them afterwards.
    * @throws invalid_code (unknown, expired or used)
    */
-  async function verify(token: string): Promise<{ userId: string; redirectTo: string | null }> {
+  async function verify(token: string, forEmail?: string): Promise<{ userId: string; redirectTo: string | null }> {
     const row = await findLiveToken(deps.store, 'magic_link', hashToken(token), now())
-    if (!row?.user_id || !(await consumeToken(deps.store, row.id, now()))) {
+    // A link that also names its address (goauth's `email=`) must name the one it was sent to.
+    const otherEmail = forEmail !== undefined && normalizeEmail(forEmail) !== row?.email
+    if (!row?.user_id || otherEmail || !(await consumeToken(deps.store, row.id, now()))) {
       throw new PortcullisError('invalid_code', 'The link is invalid, expired or already used')
     }
     await markEmailVerified(deps.store, row.user_id, now())

@@ -8,7 +8,7 @@ import type { Store } from '../../store/store.js'
 import type { AuditService } from '../audit/index.js'
 import type { LockoutService } from '../lockout/index.js'
 import { readChallengeToken, signChallengeToken } from './challenge-token.js'
-import type { Factor } from './factor.js'
+import type { Factor, FactorResult } from './factor.js'
 import * as queries from './store.js'
 import type { FirstFactor, MfaMethod } from './types.js'
 
@@ -107,14 +107,32 @@ export function createChallengeService(deps: ChallengeDeps) {
    */
   async function verify(token: string, method: MfaMethod, code: string, context: RequestContext): Promise<{ userId: string; firstFactor: FirstFactor }> {
     const row = await loadPending(token)
-    const userId = row.user_id
-    const firstFactor = row.first_factor as FirstFactor
     const factor = deps.factors.find((candidate) => candidate.method === method)
-    if (!factor || !(await methodsFor(userId, firstFactor)).includes(method)) {
+    if (!factor || !(await methodsFor(row.user_id, row.first_factor as FirstFactor)).includes(method)) {
       throw new PortcullisError('invalid_request', `This challenge cannot be completed with ${method}`, {
         details: [{ field: 'method', message: 'not offered' }],
       })
     }
+    return attempt(row, [factor], code, context)
+  }
+
+  /**
+   * Like `verify`, for clients that send a code without naming its method: six digits are checked
+   * against the authenticator app, then the challenge's emailed code; anything else is a recovery
+   * code. However many factors are asked, it is one try.
+   * @throws challenge_invalid, too_many_requests, invalid_code
+   */
+  async function verifyAnyCode(token: string, code: string, context: RequestContext): Promise<{ userId: string; firstFactor: FirstFactor; method: MfaMethod }> {
+    const row = await loadPending(token)
+    const offered = await methodsFor(row.user_id, row.first_factor as FirstFactor)
+    const shaped: MfaMethod[] = /^\d{6}$/.test(code.replace(/\s+/g, '')) ? ['totp', 'email_otp'] : ['recovery_code']
+    const candidates = deps.factors.filter((factor) => shaped.includes(factor.method) && offered.includes(factor.method))
+    return attempt(row, candidates, code, context)
+  }
+
+  async function attempt(row: MfaChallengeRow, candidates: Factor[], code: string, context: RequestContext) {
+    const userId = row.user_id
+    const firstFactor = row.first_factor as FirstFactor
     // Both budgets are spent before the code is compared, so a burst of requests compares no
     // more codes than they allow; a right code gives its try back.
     const budget = await deps.lockout.takeCodeTry(userId)
@@ -123,7 +141,14 @@ export function createChallengeService(deps: ChallengeDeps) {
       await deps.lockout.returnCodeTry(userId)
       throw invalid()
     }
-    const result = await factor.verify(userId, code, row.id)
+    let result: FactorResult = { ok: false }
+    let method = candidates[0]?.method ?? 'totp'
+    for (const factor of candidates) {
+      const checked = await factor.verify(userId, code, row.id)
+      // A clock-skew hint from any factor is kept, so the client can still tell the person why.
+      if (checked.ok || (checked.reason && !('reason' in result && result.reason))) [result, method] = [checked, factor.method]
+      if (checked.ok) break
+    }
     if (!result.ok) {
       if (attempts >= MAX_CHALLENGE_ATTEMPTS) await queries.lockChallenge(deps.store, row.id)
       await deps.audit.record('mfa_challenge_failed', userId, context, { method, reason: result.reason ?? 'wrong_code', attempts })
@@ -134,10 +159,10 @@ export function createChallengeService(deps: ChallengeDeps) {
     if (!(await queries.completeChallenge(deps.store, row.id, now()))) throw invalid()
     if (method === 'recovery_code') await deps.audit.record('recovery_code_used', userId, context)
     await deps.audit.record('mfa_challenge_completed', userId, context, { method })
-    return { userId, firstFactor }
+    return { userId, firstFactor, method }
   }
 
-  return { issue, verify, status, methodsFor, loadPending }
+  return { issue, verify, verifyAnyCode, status, methodsFor, loadPending }
 }
 
 export type ChallengeService = ReturnType<typeof createChallengeService>

@@ -75,12 +75,37 @@ export function createMfaService(deps: MfaDeps) {
    */
   async function completeChallenge(challenge: string, method: MfaMethod, code: string, trustDevice: boolean, context: RequestContext) {
     const { userId, firstFactor } = await deps.challenges.verify(challenge, method, code, context)
+    return finishChallenge(userId, firstFactor, method, trustDevice, context)
+  }
+
+  async function finishChallenge(userId: string, firstFactor: FirstFactor, method: MfaMethod, trustDevice: boolean, context: RequestContext) {
     const mfaAt = deps.clock.now()
     await cancelPendingRecovery(deps.store, deps.audit, userId, mfaAt.getTime(), context)
     const issued = await deps.sessions.issue(userId, { aal: 2, mfaAt, trustedDevice: false }, context)
     await deps.audit.record('sign_in_succeeded', userId, context, { method: firstFactor, secondFactor: method, aal: 2 })
     const device = trustDevice ? await deps.trustedDevices.trust(userId, context) : null
     return { outcome: { kind: 'session', userId, issued } as SignInOutcome, device }
+  }
+
+  /**
+   * Completes a challenge with a code whose method the client does not name (see
+   * challenges.verifyAnyCode); otherwise as completeChallenge.
+   * @throws challenge_invalid, invalid_code, too_many_requests
+   */
+  async function completeChallengeWithCode(challenge: string, code: string, trustDevice: boolean, context: RequestContext) {
+    const { userId, firstFactor, method } = await deps.challenges.verifyAnyCode(challenge, code, context)
+    return finishChallenge(userId, firstFactor, method, trustDevice, context)
+  }
+
+  /**
+   * completeChallenge for a client that also names the user it signs in: a challenge of another
+   * user is refused before any code is compared.
+   * @throws challenge_invalid, invalid_code, too_many_requests, invalid_request
+   */
+  async function completeUserChallenge(userId: string, challenge: string, method: MfaMethod, code: string, context: RequestContext) {
+    const row = await deps.challenges.loadPending(challenge)
+    if (row.user_id !== userId) throw new PortcullisError('challenge_invalid', "The sign-in challenge is not this user's; sign in again")
+    return completeChallenge(challenge, method, code, false, context)
   }
 
   /**
@@ -109,6 +134,22 @@ export function createMfaService(deps: MfaDeps) {
     if (!fresh) return {}
     await deps.audit.record('recovery_codes_generated', userId, context, { count: fresh.codes.length })
     return { recoveryCodes: fresh.codes }
+  }
+
+  /**
+   * Activates the user's pending TOTP enrolment (there is at most one), for clients that do not
+   * keep its id; `secret`, when given, must be that enrolment's.
+   * @throws invalid_code (wrong code, no pending enrolment, another secret), conflict
+   */
+  async function confirmPendingTotp(userId: string, code: string, context: RequestContext, secret?: string) {
+    const enrollmentId = await deps.totp.pendingEnrollmentId(userId, secret)
+    if (!enrollmentId) throw new PortcullisError('invalid_code', 'There is no pending authenticator setup with this secret; start again')
+    return confirmTotp(userId, enrollmentId, code, context)
+  }
+
+  /** Drops a TOTP setup that was never confirmed; an active factor is left alone. False when there was none. */
+  async function cancelTotpSetup(userId: string): Promise<boolean> {
+    return (await deps.totp.removePending(userId)) > 0
   }
 
   /**
@@ -233,6 +274,10 @@ export function createMfaService(deps: MfaDeps) {
     required: isEnabled,
     afterFirstFactor,
     completeChallenge,
+    completeChallengeWithCode,
+    completeUserChallenge,
+    confirmPendingTotp,
+    cancelTotpSetup,
     challengeStatus: deps.challenges.status,
     sendChallengeEmailCode,
     issueChallenge: (userId: string, context: RequestContext) => deps.challenges.issue(userId, 'password', context),

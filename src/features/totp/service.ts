@@ -2,6 +2,7 @@ import type { Clock } from '../../clock.js'
 import type { Keyring } from '../../crypto/keys.js'
 import type { Random } from '../../crypto/random.js'
 import { open, seal } from '../../crypto/secretbox.js'
+import { safeEqual } from '../../crypto/token.js'
 import { PortcullisError } from '../../errors.js'
 import { isUniqueViolation } from '../../store/errors.js'
 import type { Executor, Store } from '../../store/store.js'
@@ -93,6 +94,15 @@ export function createTotpService(deps: TotpDeps) {
     if (!activated) throw new PortcullisError('invalid_code', 'The enrolment is unknown or expired; start again')
   }
 
+  /** The id of the user's pending enrolment; with `secret` (base32), only when it is that enrolment's secret. */
+  async function pendingEnrollmentId(userId: string, secret?: string): Promise<string | null> {
+    const pending = await queries.findNewestPendingFactor(deps.store, userId, deps.clock.now().getTime())
+    if (!pending) return null
+    if (secret === undefined) return pending.id
+    const expected = encodeSecret(openSecret(userId, pending.secret_sealed))
+    return safeEqual(secret.replace(/\s+/g, '').toUpperCase(), expected) ? pending.id : null
+  }
+
   /** Checks a code against the active factor; a code's step is accepted once and never again. */
   async function verify(userId: string, code: string): Promise<FactorResult> {
     const factor = await queries.findActiveFactor(deps.store, userId)
@@ -129,6 +139,9 @@ export function createTotpService(deps: TotpDeps) {
     verify,
     isEnrolled,
     describe,
+    pendingEnrollmentId,
+    /** Removes the user's unconfirmed enrolment, never an active factor; returns how many. */
+    removePending: (userId: string) => queries.deletePendingFactors(deps.store, userId),
     /** Removes every TOTP factor of the user, pending ones included; returns how many. */
     remove: (userId: string) => queries.deleteFactors(deps.store, userId),
   }

@@ -67,3 +67,21 @@ export async function deleteFactors(store: Store, userId: string): Promise<numbe
   const result = await store.db.deleteFrom('totp_factors').where('user_id', '=', userId).executeTakeFirst()
   return Number(result.numDeletedRows)
 }
+
+/** The user's one pending enrolment (a new one replaces the old), if it has not expired. */
+export function findNewestPendingFactor(store: Store, userId: string, nowMs: number): Promise<TotpFactorRow | undefined> {
+  return store.db
+    .selectFrom('totp_factors')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('status', '=', 'pending')
+    .where('expires_at', '>', nowMs)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+}
+
+export async function deletePendingFactors(store: Store, userId: string): Promise<number> {
+  const result = await store.db.deleteFrom('totp_factors').where('user_id', '=', userId).where('status', '=', 'pending').executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
