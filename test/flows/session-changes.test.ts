@@ -73,11 +73,14 @@ describe.runIf(postgres)('postgres: session checks cached across processes', () 
     const deleted = performance.now()
     // The cache is really in use: the silent delete is not seen at once...
     const stale = (await find(token)) !== undefined
-    // ...but never once the bound has passed since the read the answer came from.
-    const waited = await until(async () => (await find(token)) === undefined, 3 * SHARED_CACHE_MAX_AGE_MS)
-    console.log(`unnotified delete: answered from memory ${stale ? 'yes' : 'no'}, seen ${waited.toFixed(0)} ms after it (bound ${SHARED_CACHE_MAX_AGE_MS} ms)`)
+    // ...but never by a check that starts once the bound has passed since the read it came from.
+    await until(() => performance.now() - readAt > SHARED_CACHE_MAX_AGE_MS, 3 * SHARED_CACHE_MAX_AGE_MS)
+    const after = (await find(token)) === undefined
+    console.log(
+      `unnotified delete: answered from memory ${stale ? 'yes' : 'no'}, ${(performance.now() - deleted).toFixed(0)} ms after it: ${after ? 'refused' : 'STILL SERVED'} (bound ${SHARED_CACHE_MAX_AGE_MS} ms)`,
+    )
     expect(stale).toBe(true)
-    expect(deleted + waited - readAt).toBeLessThanOrEqual(SHARED_CACHE_MAX_AGE_MS + 50)
+    expect(after).toBe(true)
   })
 
   it('reads the database while its listener is lost, and caches again once it has reconnected', async () => {
