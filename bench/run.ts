@@ -49,6 +49,13 @@ async function main(): Promise<void> {
     targets.push(await benchTarget(target, settings, log))
   }
 
+  // Portcullis on SQLite beside its PostgreSQL run: the reference DESIGN.md's PostgreSQL target is measured against.
+  let reference: TargetReport | null = null
+  if (settings.alsoSqlite) {
+    log('portcullis on SQLite (reference)')
+    reference = await benchTarget(portcullisTarget(), settings, log, 'sqlite')
+  }
+
   const [ours, peer] = targets as [TargetReport, TargetReport | undefined]
   const { out, ...shown } = settings
   const results: BenchResults = {
@@ -58,7 +65,8 @@ async function main(): Promise<void> {
     settings: shown,
     limits,
     targets,
-    checks: checkTargets(limits, ours, peer),
+    reference,
+    checks: checkTargets(limits, ours, peer, reference),
   }
   const markdown = toMarkdown(results)
   const jsonPath = resolve(REPO_ROOT, out)

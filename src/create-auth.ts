@@ -63,6 +63,7 @@ export function createAuth(input: AuthOptions = {}) {
   const keyring = createKeyring(options.secret, options.previousSecrets)
   const store = openStore(options.databaseUrl, {
     onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; requests needing it answer 503 until it is back'),
+    log: logger,
   })
   const base = { store, clock, random, keyring }
 

@@ -10,6 +10,8 @@ export interface ServerProcess {
   name: string
   origin: string
   pid: number
+  /** Every process serving: the one, or a cluster's workers (the primary only hands out connections). */
+  pids: number[]
   /** Lines the process wrote to stderr, for a useful message when it dies. */
   log(): string
   /** Sends a message and waits for the child's answer of type `reply` (e.g. profiling). */
@@ -70,6 +72,7 @@ export async function spawnServer({ name, script, env, readyTimeoutMs = 60_000 }
     name,
     origin: String(message.origin),
     pid: child.pid as number,
+    pids: [child.pid as number, ...(Array.isArray(message.workers) ? (message.workers as number[]) : [])],
     message,
     log: () => stderr,
     ask: (request, reply) =>
@@ -125,25 +128,31 @@ export interface ProcessUsage {
   cpuSeconds: number
 }
 
-export function watchProcess(pid: number): { stop(): ProcessUsage } {
-  const cpuAt = (): number => {
-    try {
-      // Fields after the command name (which may hold spaces): utime and stime are 14th and 15th overall.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND
-    } catch {
-      return 0
-    }
+function cpuOf(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are 14th and 15th overall.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND
+  } catch {
+    return 0
   }
-  const rssMb = (): number => {
-    try {
-      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-      return match ? Number(match[1]) / 1024 : 0
-    } catch {
-      return 0
-    }
+}
+
+function rssOf(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return match ? Number(match[1]) / 1024 : 0
+  } catch {
+    return 0
   }
+}
+
+/** CPU and RSS of a process, or summed over several (a cluster's primary and workers). */
+export function watchProcess(pids: number | number[]): { stop(): ProcessUsage } {
+  const all = Array.isArray(pids) ? pids : [pids]
+  const cpuAt = () => all.reduce((sum, pid) => sum + cpuOf(pid), 0)
+  const rssMb = () => all.reduce((sum, pid) => sum + rssOf(pid), 0)
   const startedAt = performance.now()
   const cpuStart = cpuAt()
   let peak = rssMb()

@@ -21,7 +21,7 @@ export function portcullisTarget(): Target {
     name: 'portcullis',
     version,
     profiles: true,
-    async start({ databaseUrl, port, secret, profileDir }: StartOptions) {
+    async start({ databaseUrl, port, secret, profileDir, workers }: StartOptions) {
       origin = `http://127.0.0.1:${port}`
       return spawnServer({
         name: 'portcullis',
@@ -41,6 +41,7 @@ export function portcullisTarget(): Target {
           ...(profileDir ? { BENCH_PROFILE_DIR: profileDir } : {}),
           // To compare shedding with queueing everything: HASH_QUEUE_LIMIT=1000000 npm run bench -- --only overload
           ...(process.env.HASH_QUEUE_LIMIT ? { HASH_QUEUE_LIMIT: process.env.HASH_QUEUE_LIMIT } : {}),
+          ...(workers && workers > 1 ? { BENCH_WORKERS: String(workers) } : {}),
         },
       })
     },

@@ -27,6 +27,8 @@ export interface BenchResults {
   /** Null when --only left the limits out. */
   limits: Limits | null
   targets: TargetReport[]
+  /** Portcullis on SQLite in the same run (--pg --also-sqlite), or null. */
+  reference?: TargetReport | null
   checks: Check[]
 }
 
@@ -55,7 +57,7 @@ function versusLimit(row: ScenarioRow, limits: Limits | null): string {
 }
 
 /** The verdicts of DESIGN.md's performance targets, from this run's numbers. */
-export function checkTargets(limits: Limits | null, ours: TargetReport, peer: TargetReport | undefined): Check[] {
+export function checkTargets(limits: Limits | null, ours: TargetReport, peer: TargetReport | undefined, reference: TargetReport | null = null): Check[] {
   const sessions = ours.rows.filter((row) => row.scenario === 'session')
   const best = (rows: ScenarioRow[]) => rows.reduce<ScenarioRow | undefined>((top, row) => (!top || row.rate > top.rate ? row : top), undefined)
   const bestSession = best(sessions)
@@ -112,6 +114,15 @@ export function checkTargets(limits: Limits | null, ours: TargetReport, peer: Ta
       met: ratio >= 20,
     })
   }
+  if (reference && bestSession && ours.database === 'postgres') {
+    const theirs = best(reference.rows.filter((row) => row.scenario === 'session'))
+    const ratio = theirs ? bestSession.rate / theirs.rate : Number.NaN
+    checks.push({
+      target: 'PostgreSQL session checks ≥ 0.8× SQLite (same run)',
+      measured: `${times(ratio)} (${rate(bestSession.rate)} vs ${rate(theirs?.rate ?? Number.NaN)} req/s)`,
+      met: ratio >= 0.8,
+    })
+  }
   if (peer?.storm && ours.storm) {
     const stormRatio = peer.storm.session.latency.p99 / ours.storm.session.latency.p99
     checks.push({
@@ -152,7 +163,8 @@ export function toMarkdown(results: BenchResults): string {
   const lines: string[] = []
   lines.push(
     `Run of ${results.startedAt} (${fixed(results.seconds, 0)} s): ${machine.cpus} × ${machine.cpuModel}, ${fixed(machine.memoryGb, 0)} GB, Node ${machine.node}, ` +
-      `load average ${fixed(machine.loadAverageAtStart, 2)} at start; ${ours?.database ?? settings.database}; ${settings.durationMs / 1000} s windows after ${settings.warmupMs / 1000} s warm-up.`,
+      `load average ${fixed(machine.loadAverageAtStart, 2)} at start; ${ours?.database ?? settings.database}${results.reference ? ' (and sqlite as the reference)' : ''}; ` +
+      `${settings.workers ?? 1} server process${(settings.workers ?? 1) > 1 ? 'es (--workers)' : ''}; ${settings.durationMs / 1000} s windows after ${settings.warmupMs / 1000} s warm-up.`,
     '',
   )
   if (limits) {
@@ -176,11 +188,12 @@ export function toMarkdown(results: BenchResults): string {
     `| server | scenario | conns | ops/s | p50 ms | p99 ms | p99.9 ms | errors | n | peak RSS MB | server CPU | CPU/op | vs limit |${peer ? ` vs ${peer.name} |` : ''}`,
     `|---|---|---|---|---|---|---|---|---|---|---|---|---|${peer ? '---|' : ''}`,
   )
-  for (const report of targets) {
+  const tables = results.reference ? [...targets, results.reference] : targets
+  for (const report of tables) {
     for (const row of report.rows) {
       const theirs = report === ours ? findRow(peer, row.scenario, row.connections) : undefined
       const cells = [
-        report.name,
+        results.reference ? `${report.name} (${report.database})` : report.name,
         row.scenario,
         String(row.connections),
         ...loadCells(row),

@@ -48,11 +48,24 @@ const BASE_USERS = 16
 const FALLBACK_SIGN_IN_RATE = 50
 
 /** Starts the target on a fresh database, seeds it over its own API, and runs every scenario. */
-export async function benchTarget(target: Target, settings: BenchSettings, log: (line: string) => void): Promise<TargetReport> {
-  const database = settings.database === 'postgres' ? await postgresDatabase(settings.postgresUrl) : sqliteDatabase()
+export async function benchTarget(
+  target: Target,
+  settings: BenchSettings,
+  log: (line: string) => void,
+  kind: BenchSettings['database'] = settings.database,
+): Promise<TargetReport> {
+  const database = kind === 'postgres' ? await postgresDatabase(settings.postgresUrl) : sqliteDatabase()
   const port = await freePort()
   const profileDir = settings.profileDir && target.profiles ? settings.profileDir : undefined
-  const server = await target.start({ databaseUrl: database.url, port, secret: randomBytes(32).toString('base64url'), ...(profileDir ? { profileDir } : {}) })
+  const server = await database.whileMigrating(() =>
+    target.start({
+      databaseUrl: database.url,
+      port,
+      secret: randomBytes(32).toString('base64url'),
+      workers: settings.workers,
+      ...(profileDir ? { profileDir } : {}),
+    }),
+  )
   const tag = `${target.name}-${randomBytes(4).toString('hex')}`
   let emails = 0
   const nextEmail = () => `${tag}-${emails++}@example.com`
@@ -67,7 +80,7 @@ export async function benchTarget(target: Target, settings: BenchSettings, log: 
     const measure = async (scenario: ScenarioName, connections: number, op: (http: Http) => Operation) => {
       const http = openHttp(server.origin, connections)
       if (profileDir) await server.ask({ type: 'profile:start' }, 'profile:started')
-      const watch = watchProcess(server.pid)
+      const watch = watchProcess(server.pids)
       const result = await runClosedLoop({ connections, durationMs: settings.durationMs, warmupMs: settings.warmupMs, op: op(http) })
       const row = { scenario, ...result, server: watch.stop() }
       if (profileDir) await server.ask({ type: 'profile:stop', name: `${target.name}-${scenario}-c${connections}` }, 'profile:stopped')
@@ -115,7 +128,7 @@ export async function benchTarget(target: Target, settings: BenchSettings, log: 
     let storm: StormResult | null = null
     if (wants('storm')) {
       if (profileDir) await server.ask({ type: 'profile:start' }, 'profile:started')
-      storm = await runStorm(target, server.origin, server.pid, settings, pick, users)
+      storm = await runStorm(target, server.origin, server.pids, settings, pick, users)
       if (profileDir) await server.ask({ type: 'profile:stop', name: `${target.name}-storm` }, 'profile:stopped')
     }
     if (storm) {
@@ -197,7 +210,7 @@ async function seedUsers(target: Target, http: Http, count: number, nextEmail: (
 async function runStorm(
   target: Target,
   origin: string,
-  pid: number,
+  pids: number[],
   settings: BenchSettings,
   pick: (worker: number) => BenchUser,
   users: BenchUser[],
@@ -205,7 +218,7 @@ async function runStorm(
   const connections = settings.stormConnections
   const sessionHttp = openHttp(origin, connections)
   const signInHttp = openHttp(origin, connections)
-  const watch = watchProcess(pid)
+  const watch = watchProcess(pids)
   const common = { connections, durationMs: settings.durationMs, warmupMs: settings.warmupMs }
   const [session, signIn] = await Promise.all([
     runClosedLoop({ ...common, op: (w) => target.checkSession(sessionHttp, pick(w)) }),

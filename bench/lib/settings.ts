@@ -22,6 +22,10 @@ export interface BenchSettings {
   profileDir: string | null
   /** Only these scenarios (`--only`), or all. */
   only: string[] | null
+  /** Server processes (`--workers`, as `portcullis serve --workers N`). */
+  workers: number
+  /** With --pg: Portcullis on SQLite too, in the same run, as the reference (`--also-sqlite`). */
+  alsoSqlite: boolean
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -31,7 +35,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --duration SECONDS    measured window of each scenario (default 5, quick 1)
   --connections LIST    comma-separated concurrencies (default 16,64, quick 8)
   --only LIST           only these parts (limits,session,sign-in,mfa-sign-in,sign-up,mixed,storm,overload), e.g. for profiling
-  --profile             a V8 CPU profile of Portcullis per measured window, in a temporary directory
+  --profile             a V8 CPU profile of Portcullis per measured window, in a temporary directory (one worker only)
+  --workers N           Portcullis as \`serve --workers N\` (default 1); CPU and RSS are summed over its processes
+  --also-sqlite         with --pg: Portcullis on SQLite as well, same settings, same run, as the reference
   --out FILE            where to write the JSON (default bench/results/latest.json; the table goes beside it as .md)`
 
 /**
@@ -50,6 +56,8 @@ export function readSettings(argv: string[]): BenchSettings {
       out: { type: 'string', default: 'bench/results/latest.json' },
       only: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      workers: { type: 'string', default: '1' },
+      'also-sqlite': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -62,6 +70,9 @@ export function readSettings(argv: string[]): BenchSettings {
   const connections = (values.connections ?? (quick ? '8' : '16,64')).split(',').map(Number)
   if (connections.some((c) => !Number.isInteger(c) || c < 1 || c > 1024)) throw new Error(`--connections must list whole numbers\n${USAGE}`)
   const durationMs = durationSeconds * 1000
+  const workers = Number(values.workers)
+  if (!Number.isInteger(workers) || workers < 1 || workers > 16) throw new Error(`--workers must be a whole number from 1 to 16\n${USAGE}`)
+  if (values.profile && workers > 1) throw new Error(`--profile profiles one process: leave out --workers\n${USAGE}`)
   return {
     quick,
     database: values.pg ? 'postgres' : 'sqlite',
@@ -75,5 +86,7 @@ export function readSettings(argv: string[]): BenchSettings {
     out: values.out,
     profileDir: values.profile ? join(tmpdir(), `portcullis-bench-profiles-${Date.now()}`) : null,
     only: values.only ? values.only.split(',') : null,
+    workers,
+    alsoSqlite: values['also-sqlite'] && values.pg,
   }
 }

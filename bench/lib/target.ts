@@ -20,6 +20,8 @@ export interface StartOptions {
   secret: string
   /** Where the server writes a CPU profile of each measured window, if it can. */
   profileDir?: string
+  /** Server processes; targets without a cluster mode ignore it. */
+  workers?: number
 }
 
 /** One server implementation, driven through its own HTTP API. */

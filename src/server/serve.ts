@@ -24,14 +24,23 @@ export interface RunningServer {
  * Starts the standalone server from the environment: migrates, then listens.
  * @throws ConfigError for an invalid environment; Error when the database does not answer or the port is taken.
  */
-export async function startServer(env: Env = process.env, logger: Logger = createLogger(env.LOG_LEVEL ?? 'info')): Promise<RunningServer> {
+export interface StartOptions {
+  /** False in a `--workers` worker: the primary has migrated before forking (src/server/cluster.ts). */
+  migrate?: boolean
+}
+
+export async function startServer(
+  env: Env = process.env,
+  logger: Logger = createLogger(env.LOG_LEVEL ?? 'info'),
+  options: StartOptions = {},
+): Promise<RunningServer> {
   const settings = readServerEnv(env)
   // Without PUBLIC_URL, mailed links and the CSRF origin follow the port actually served, so
   // `PORT=8080 npm start` works in a browser as it is.
   const sameHost = !env.PUBLIC_URL?.trim() && settings.port !== 0 ? { publicUrl: `http://localhost:${settings.port}` } : {}
   const auth = createAuth({ ...sameHost, ...loadConfigFromEnv(env), logger })
   try {
-    await prepareDatabase(auth, settings, logger)
+    await prepareDatabase(auth, settings, logger, options.migrate ?? true)
     return await listen(auth, settings, logger)
   } catch (error) {
     await auth.close()
@@ -39,9 +48,24 @@ export async function startServer(env: Env = process.env, logger: Logger = creat
   }
 }
 
-async function prepareDatabase(auth: Auth, settings: ServerSettings, logger: Logger): Promise<void> {
+/**
+ * What the `--workers` primary does once before forking: checks the database and migrates.
+ * @throws ConfigError for an invalid environment; Error when the database does not answer.
+ */
+export async function prepareForWorkers(env: Env, logger: Logger): Promise<void> {
+  const settings = readServerEnv(env)
+  const auth = createAuth({ ...loadConfigFromEnv(env), logger })
+  try {
+    await prepareDatabase(auth, settings, logger, true)
+  } finally {
+    await auth.close()
+  }
+}
+
+async function prepareDatabase(auth: Auth, settings: ServerSettings, logger: Logger, migrate: boolean): Promise<void> {
   const database = redactUrl(auth.options.databaseUrl)
   if (!(await auth.ready())) throw new Error(`The database at ${database} does not answer`)
+  if (!migrate) return
   // SQLite always migrates: the file belongs to this process. Kysely's Migrator takes a lock on
   // PostgreSQL, so several processes starting at once apply each migration once.
   const isSqlite = auth.options.databaseUrl.startsWith('sqlite:')

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely'
+import { type Dialect, Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { Database } from './database.js'
 
@@ -18,6 +18,8 @@ export interface PostgresOptions {
   poolSize?: number
   /** Told about connections the pool lost while idle (a restart, a fail-over); they are replaced on demand. */
   onConnectionError?: (error: Error) => void
+  /** Wraps the dialect (the store's write observer: src/store/write-observer.ts). */
+  wrapDialect?: (dialect: Dialect) => Dialect
 }
 
 /** Opens a pooled PostgreSQL connection; several server processes may share the database. */
@@ -30,5 +32,5 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Kysely
   pool.on('connect', (client) => client.on('error', (error) => options.onConnectionError?.(error)))
   // Idle clients are reported by the listener above; the pool's own re-emission needs a listener too.
   pool.on('error', () => {})
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return new Kysely<Database>({ dialect: (options.wrapDialect ?? ((dialect) => dialect))(new PostgresDialect({ pool })) })
 }

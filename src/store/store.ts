@@ -1,9 +1,11 @@
 import { type Kysely, Migrator, sql } from 'kysely'
 import { ConfigError } from '../errors.js'
+import { createSessionChanges, type FeedLog, type SessionChanges } from './change-feed.js'
 import type { Database } from './database.js'
 import { migrationProvider } from './migrations/index.js'
 import { openPostgres } from './postgres.js'
 import { openSqlite } from './sqlite.js'
+import { observeWrites } from './write-observer.js'
 
 export type Dialect = 'sqlite' | 'postgres'
 
@@ -22,15 +24,23 @@ export interface Store {
    * A number that changes whenever one of `tables` may have changed: an update or delete of a
    * listed table (and an insert too, listed as `insert:<table>`) from this process, or (SQLite) a
    * commit by any other connection to the file. Null where that cannot be
-   * known without a round trip (PostgreSQL): a reader must not cache there.
+   * known without a round trip (PostgreSQL): a reader must not cache by it there, but may
+   * through `sessionChanges`.
    */
   changeStamp(tables: readonly string[]): number | null
+  /**
+   * PostgreSQL: the changes any process commits to what a session check reads, reported through
+   * LISTEN/NOTIFY, so that a cache may drop what they make stale. Null on SQLite (see changeStamp).
+   */
+  readonly sessionChanges: SessionChanges | null
   close(): Promise<void>
 }
 
 export interface StoreEvents {
   /** A pooled connection was lost (the database restarted or failed over); the next query connects afresh. */
   onConnectionError?: (error: Error) => void
+  /** Where the PostgreSQL change listener reports losing and regaining its connection. */
+  log?: FeedLog
 }
 
 /**
@@ -40,17 +50,21 @@ export interface StoreEvents {
 export function openStore(url: string, events: StoreEvents = {}): Store {
   if (url.startsWith('sqlite:')) {
     const sqlite = openSqlite(url.slice('sqlite:'.length))
-    return { ...wrap(sqlite.db, 'sqlite', sqlite.changeStamp), close: sqlite.close }
+    return { ...wrap(sqlite.db, 'sqlite', sqlite.changeStamp, null), close: sqlite.close }
   }
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return wrap(openPostgres(url, events), 'postgres', () => null)
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const changes = createSessionChanges(url, events.log)
+    return wrap(openPostgres(url, { ...events, wrapDialect: (dialect) => observeWrites(dialect, changes) }), 'postgres', () => null, changes)
+  }
   throw new ConfigError([{ path: 'databaseUrl', message: 'must be sqlite:PATH or postgres://…' }])
 }
 
-function wrap(db: Kysely<Database>, dialect: Dialect, changeStamp: Store['changeStamp']): Store {
+function wrap(db: Kysely<Database>, dialect: Dialect, changeStamp: Store['changeStamp'], sessionChanges: SessionChanges | null): Store {
   return {
     db,
     dialect,
     changeStamp,
+    sessionChanges,
     async migrate() {
       // PostgreSQL introspection lists every schema, so Kysely would take another schema's
       // migration tables for ours; naming the current schema keeps it to the one we migrate.
@@ -68,6 +82,9 @@ function wrap(db: Kysely<Database>, dialect: Dialect, changeStamp: Store['change
         return false
       }
     },
-    close: () => db.destroy(),
+    async close() {
+      await sessionChanges?.close()
+      await db.destroy()
+    },
   }
 }

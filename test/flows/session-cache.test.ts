@@ -7,8 +7,9 @@ import { createTestAuth, type TestAuth } from '../support/test-auth.js'
 
 const MINUTE = 60_000
 
-// On SQLite repeated session checks are answered from memory (src/features/sessions/lookup-cache.ts).
-// Whatever changes a session's answer must show in the very next check.
+// Repeated session checks are answered from memory (src/features/sessions/lookup-cache.ts on
+// SQLite, shared-lookup-cache.ts on PostgreSQL). Whatever this process, or on SQLite any process,
+// changes must show in the very next check; other processes on PostgreSQL: test/flows/two-processes.test.ts.
 describe.each(dialects)('$name: session checks see every change at once', (dialect) => {
   let t: TestAuth
   beforeEach(async () => {

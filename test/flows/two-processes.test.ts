@@ -1,5 +1,7 @@
 import { rmSync } from 'node:fs'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { SHARED_CACHE_MAX_AGE_MS } from '../../src/features/sessions/store.js'
 import { decodeSecret, totpCodeAt } from '../../src/features/totp/index.js'
 import { openStore } from '../../src/store/store.js'
 import { dialects, type TestDatabase } from '../support/dialects.js'
@@ -102,7 +104,72 @@ describe.runIf(postgres)('two server processes on one PostgreSQL', () => {
     const signUp = await call(a, 'POST', '/signup', { email: 'two-session@example.com', password: PASSWORD })
     expect((await call(b, 'GET', '/session', undefined, signUp.body.token)).status).toBe(200)
     expect((await call(a, 'POST', '/logout', undefined, signUp.body.token)).status).toBe(204)
-    expect((await call(b, 'GET', '/session', undefined, signUp.body.token)).status).toBe(401)
+    // B may answer from memory until A's NOTIFY reaches it (measured below): a few milliseconds.
+    const answers = await pollSession(b, signUp.body.token, performance.now(), 150)
+    expect(answers.at(-1)?.status).toBe(401)
+  })
+
+  /** B's answers to a session check, back to back, for `forMs` after `from` (sent and answered, ms after `from`). */
+  async function pollSession(server: ServerProcess, token: string, from: number, forMs: number) {
+    const answers: Array<{ sent: number; at: number; status: number }> = []
+    while (performance.now() - from < forMs) {
+      const sent = performance.now() - from
+      const status = (await call(server, 'GET', '/session', undefined, token)).status
+      answers.push({ sent, at: performance.now() - from, status })
+    }
+    return answers
+  }
+
+  /** A session of a new user that process B has checked (so cached) for a while. */
+  async function sessionCachedOnB(email: string) {
+    const signUp = await call(a, 'POST', '/signup', { email, password: PASSWORD })
+    expect(signUp.status).toBe(201)
+    const warm = await pollSession(b, signUp.body.token, performance.now(), 150)
+    expect(warm.every((answer) => answer.status === 200)).toBe(true)
+    return { token: signUp.body.token as string, userId: signUp.body.user.id as string }
+  }
+
+  it('refuses on B a session revoked on A within 100 ms, and never answers 200 after the logout returned plus the bound', async () => {
+    const delays: number[] = []
+    for (let round = 0; round < 10; round++) {
+      const { token } = await sessionCachedOnB(`two-bound-${round}@example.com`)
+      expect((await call(a, 'POST', '/logout', undefined, token)).status).toBe(204)
+      const returned = performance.now()
+      const answers = await pollSession(b, token, returned, 300)
+      const first = answers.findIndex((answer) => answer.status === 401)
+      expect(first).toBeGreaterThanOrEqual(0)
+      // Once refused, refused for good; and no 200 once the bound has passed.
+      expect(answers.slice(first).every((answer) => answer.status === 401)).toBe(true)
+      expect(answers.filter((answer) => answer.status === 200 && answer.sent > SHARED_CACHE_MAX_AGE_MS)).toEqual([])
+      delays.push((answers[first] as { at: number }).at)
+    }
+    delays.sort((x, y) => x - y)
+    console.log(`revoked on A, first refusal on B after (ms, 10 rounds): ${delays.map((d) => d.toFixed(1)).join(', ')}`)
+    expect(delays[delays.length - 1]).toBeLessThan(100)
+  })
+
+  it('keeps to the bound across processes even when no NOTIFY comes (a change made with triggers off)', async () => {
+    const { token, userId } = await sessionCachedOnB('two-silent@example.com')
+    const client = new pg.Client({ connectionString: database.url })
+    await client.connect()
+    try {
+      await client.query('BEGIN')
+      await client.query('SET LOCAL session_replication_role = replica')
+      await client.query('DELETE FROM sessions WHERE user_id = $1', [userId])
+      await client.query('COMMIT')
+    } finally {
+      await client.end()
+    }
+    const committed = performance.now()
+    const answers = await pollSession(b, token, committed, SHARED_CACHE_MAX_AGE_MS + 300)
+    const first = answers.findIndex((answer) => answer.status === 401)
+    console.log(
+      `unnotified delete: B answered 200 from memory for ${first > 0 ? (answers[first - 1] as { at: number }).at.toFixed(0) : 0} ms, refused from ${(answers[first] as { at: number }).at.toFixed(0)} ms (bound ${SHARED_CACHE_MAX_AGE_MS} ms)`,
+    )
+    expect(first).toBeGreaterThanOrEqual(0)
+    expect(answers.slice(first).every((answer) => answer.status === 401)).toBe(true)
+    // A check sent after the bound has passed never gets the cached answer.
+    expect(answers.filter((answer) => answer.status === 200 && answer.sent > SHARED_CACHE_MAX_AGE_MS)).toEqual([])
   })
 
   it('counts wrong passwords from both processes towards one lock', async () => {

@@ -70,9 +70,11 @@ export function createSessionService(deps: SessionDeps) {
 
   /** The session a token names, or null when it is unknown, idle too long or past its absolute end. */
   async function resolve(token: string): Promise<ResolvedSession | null> {
-    const row = await queries.findSessionByTokenHash(deps.store, hashToken(token))
-    if (!row) return null
     const now = deps.clock.now().getTime()
+    const needsNoWrite = (cached: SessionRow) =>
+      Number(cached.expires_at) > now && Number(cached.last_seen_at) + idleMs > now && now - Number(cached.last_seen_at) < TOUCH_INTERVAL_MS
+    const row = await queries.findSessionByTokenHash(deps.store, hashToken(token), needsNoWrite)
+    if (!row) return null
     const lastSeen = Number(row.last_seen_at)
     if (Number(row.expires_at) <= now || lastSeen + idleMs <= now) {
       await queries.deleteSession(deps.store, row.user_id, row.id)

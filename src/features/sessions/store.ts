@@ -1,8 +1,10 @@
 import type { CompiledQuery, InferResult } from 'kysely'
+import type { SessionChanges } from '../../store/change-feed.js'
 import type { SessionRow, UserRow } from '../../store/database.js'
 import { mfaEnabledExpression } from '../../store/mfa-enabled.js'
 import type { Store } from '../../store/store.js'
 import { SESSION_TABLES, SessionLookupCache } from './lookup-cache.js'
+import { SharedLookupCache } from './shared-lookup-cache.js'
 
 export type SessionWithUser = SessionRow & { user: UserRow & { mfa_enabled: boolean } }
 
@@ -64,17 +66,67 @@ function lookupCacheOf(store: Store): SessionLookupCache<SessionWithUser> {
   return cache
 }
 
+/**
+ * The staleness bound on PostgreSQL: a check answered from memory reflects every change committed
+ * this long before it, from any process, even if its notification never arrives. Notified
+ * changes are dropped sooner: as soon as the NOTIFY is delivered (test/flows/two-processes.test.ts).
+ */
+export const SHARED_CACHE_MAX_AGE_MS = 1_000
+const sharedCaches = new WeakMap<Store, SharedLookupCache<SessionWithUser>>()
+
+function sharedCacheOf(store: Store, changes: SessionChanges): SharedLookupCache<SessionWithUser> {
+  let cache = sharedCaches.get(store)
+  if (!cache) {
+    const created = new SharedLookupCache<SessionWithUser>(LOOKUP_CACHE_ENTRIES, SHARED_CACHE_MAX_AGE_MS)
+    changes.subscribe((userId) => (userId === null ? created.clear() : created.dropUser(userId)))
+    sharedCaches.set(store, created)
+    cache = created
+  }
+  return cache
+}
+
 /** A copy, so no caller can change what the cache holds. */
 const copyOf = (row: SessionWithUser): SessionWithUser => ({ ...row, user: { ...row.user } })
 
-export async function findSessionByTokenHash(store: Store, tokenHash: string): Promise<SessionWithUser | undefined> {
+/**
+ * The session a token hash names, with its user. A cached answer is given only when `usable`
+ * accepts it: the caller refuses one it would act on by writing (an expiry, a touch), whose
+ * decision must rest on the database's row, not a copy another process may have moved on.
+ */
+export async function findSessionByTokenHash(
+  store: Store,
+  tokenHash: string,
+  usable: (row: SessionWithUser) => boolean = () => true,
+): Promise<SessionWithUser | undefined> {
+  if (store.sessionChanges) return findShared(store, store.sessionChanges, tokenHash, usable)
   const stamp = store.changeStamp(SESSION_TABLES)
   if (stamp !== null) {
     const cached = lookupCacheOf(store).get(tokenHash, stamp)
-    if (cached) return copyOf(cached)
+    if (cached && usable(cached)) return copyOf(cached)
   }
   const row = await readSession(store, tokenHash)
   if (row && stamp !== null) lookupCacheOf(store).set(tokenHash, copyOf(row), stamp)
+  return row
+}
+
+async function findShared(
+  store: Store,
+  changes: SessionChanges,
+  tokenHash: string,
+  usable: (row: SessionWithUser) => boolean,
+): Promise<SessionWithUser | undefined> {
+  const cache = sharedCacheOf(store, changes)
+  if (changes.trusted) {
+    const cached = cache.get(tokenHash)
+    if (cached && usable(cached)) return copyOf(cached)
+  }
+  // Kept only if the listener was subscribed throughout and no change was reported meanwhile:
+  // a read that overlapped a change may hold the state before it.
+  const trusted = changes.trusted
+  const generation = changes.generation
+  const readAt = cache.clock()
+  const row = await readSession(store, tokenHash)
+  if (row && trusted && changes.trusted && changes.generation === generation) cache.set(tokenHash, copyOf(row), readAt)
   return row
 }
 
@@ -107,6 +159,12 @@ async function readSession(store: Store, tokenHash: string): Promise<SessionWith
 export async function touchSession(store: Store, tokenHash: string, id: string, nowMs: number): Promise<void> {
   const before = store.changeStamp(SESSION_TABLES)
   await store.db.updateTable('sessions').set({ last_seen_at: nowMs }).where('id', '=', id).execute()
+  if (store.sessionChanges) {
+    sharedCaches.get(store)?.update(tokenHash, (entry) => {
+      entry.last_seen_at = nowMs
+    })
+    return
+  }
   const after = store.changeStamp(SESSION_TABLES)
   if (before === null || after === null) return
   lookupCacheOf(store).carryOver(before, after, (entries) => {
