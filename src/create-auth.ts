@@ -2,7 +2,7 @@ import { type Clock, systemClock } from './clock.js'
 import { type AuthOptions, type ResolvedOptions, resolveOptions } from './config/options.js'
 import { createKeyring } from './crypto/keys.js'
 import { cryptoRandom } from './crypto/random.js'
-import { createAccountService, createEmailLinkService, findUserById } from './features/accounts/index.js'
+import { createAccountService, createEmailLinkService, createSignUpService, findUserById } from './features/accounts/index.js'
 import { accountRoutes } from './features/accounts/routes.js'
 import { createAdminService } from './features/admin/index.js'
 import { adminRoutes } from './features/admin/routes.js'
@@ -78,10 +78,11 @@ export function createAuth(input: AuthOptions = {}) {
     options,
   })
   const emailLinks = createEmailLinkService({ ...base, outbox, audit, lockout, sessions, mfa, options })
-  const accounts = createAccountService({ ...base, audit, lockout, sessions, mfa, emailLinks, options })
+  const signUps = createSignUpService({ ...base, outbox, audit, lockout, sessions, emailLinks, options })
+  const accounts = createAccountService({ ...base, audit, lockout, sessions, mfa, emailLinks, signUps, options })
   const magicLinks = createMagicLinkService({ ...base, outbox, lockout, options })
   const mfaRecovery = createMfaRecoveryService({ ...base, outbox, audit, lockout, accounts, challenges, mfa, options })
-  const admin = createAdminService({ accounts, mfa, lockout, audit })
+  const admin = createAdminService({ store, accounts, mfa, lockout, audit, sessions })
 
   const reader = createSessionReader(sessions, options)
   const kit = { sessions: reader, csrf: createCsrfGuard(options, keyring, random, reader), options }

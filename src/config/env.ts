@@ -42,6 +42,18 @@ export function loadConfigFromEnv(env: Env = process.env): AuthOptions {
       .map((item) => item.trim())
       .filter(Boolean)
 
+  // "10/1h": a count per window.
+  const rate = (name: string): { limit: number; windowSeconds: number } | undefined => {
+    const value = text(name)
+    if (value === undefined) return undefined
+    const [count, window] = value.split('/')
+    const windowSeconds = window === undefined ? null : parseDurationSeconds(window.trim())
+    if (!count || !/^\d+$/.test(count.trim()) || windowSeconds === null) {
+      issues.push({ path: name, message: `"${value}" is not a rate such as 10/1h` })
+      return undefined
+    }
+    return { limit: Number(count.trim()), windowSeconds }
+  }
   const lockoutMinutes = text('MFA_LOCKOUT_MINUTES')
   const options: AuthOptions = {
     databaseUrl: text('DATABASE_URL'),
@@ -69,6 +81,8 @@ export function loadConfigFromEnv(env: Env = process.env): AuthOptions {
     emailSecondFactor: flag('MFA_EMAIL_SECOND_FACTOR'),
     verifyEmailOnSignUp: flag('EMAIL_VERIFY_ON_SIGNUP'),
     requireVerifiedEmailForOtp: flag('OTP_REQUIRE_VERIFIED_EMAIL'),
+    signupMode: text('SIGNUP_MODE') as AuthOptions['signupMode'],
+    signupRateLimit: rate('SIGNUP_RATE_LIMIT'),
   }
   // Each value is also checked against createAuth's schema, so one error names every bad variable.
   const reported = new Set(issues.map((issue) => issue.path))
@@ -106,6 +120,8 @@ const ENV_NAMES = {
   emailSecondFactor: 'MFA_EMAIL_SECOND_FACTOR',
   verifyEmailOnSignUp: 'EMAIL_VERIFY_ON_SIGNUP',
   requireVerifiedEmailForOtp: 'OTP_REQUIRE_VERIFIED_EMAIL',
+  signupMode: 'SIGNUP_MODE',
+  signupRateLimit: 'SIGNUP_RATE_LIMIT',
 } as const
 
 function minutesOf(seconds: number | undefined): number | undefined {

@@ -24,6 +24,8 @@ export interface UserRow {
   email_verified_at: number | null
   created_at: number
   updated_at: number
+  /** Set while an administrator has disabled the account. */
+  disabled_at: number | null
 }
 
 export interface SessionRow {

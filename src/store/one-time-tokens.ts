@@ -1,5 +1,5 @@
 import type { OneTimeTokenRow } from './database.js'
-import type { Store } from './store.js'
+import type { Executor, Store } from './store.js'
 
 /** What a one-time token is for; a token minted for one purpose is never looked up under another. */
 export type TokenPurpose =
@@ -12,6 +12,8 @@ export type TokenPurpose =
   | 'mfa_recovery_cancel'
   | 'webauthn_register'
   | 'webauthn_authenticate'
+  | 'signup'
+  | 'account_setup'
 
 /** Inserts a token, first voiding the unused ones of the same purpose and email (a new code replaces the old). */
 export async function replaceToken(store: Store, row: OneTimeTokenRow): Promise<void> {
@@ -100,4 +102,21 @@ export async function voidUserTokens(store: Store, userId: string, purposes: Tok
     .where('used_at', 'is', null)
     .executeTakeFirst()
   return Number(result.numUpdatedRows)
+}
+
+/**
+ * Spends a live token of a purpose by its hash in one conditional `UPDATE … RETURNING`: of two
+ * concurrent uses exactly one gets the row, and a used, expired or unknown token gets nothing.
+ * Takes an executor, so the spending can share a transaction with what the token unlocks.
+ */
+export function consumeOnce(db: Executor, purpose: TokenPurpose, tokenHash: string, nowMs: number): Promise<OneTimeTokenRow | undefined> {
+  return db
+    .updateTable('one_time_tokens')
+    .set({ used_at: nowMs })
+    .where('purpose', '=', purpose)
+    .where('token_hash', '=', tokenHash)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', nowMs)
+    .returningAll()
+    .executeTakeFirst()
 }

@@ -57,7 +57,7 @@ describe.each(dialects)('$name: passkeys (WebAuthn)', (dialect) => {
       const overview = await t.request('GET', '/mfa', { token })
       expect(overview.body).toMatchObject({ enabled: true, factors: [{ id: registered.body.credential.id, type: 'webauthn' }] })
       expect((await t.request('GET', '/session', { token })).body.user.mfaEnabled).toBe(true)
-      const enrolled = (await t.auth.api.audit.list(user.id)).find((event) => event.type === 'factor_enrolled')
+      const enrolled = (await t.auth.api.audit.list(user.id)).find((event) => event.type === 'passkey_added')
       expect(enrolled?.data).toMatchObject({ type: 'webauthn' })
     })
 
@@ -227,7 +227,7 @@ describe.each(dialects)('$name: passkeys (WebAuthn)', (dialect) => {
       const fresh = await authenticateVerify(authenticator.get(await authenticationOptions()))
       expect((await t.request('DELETE', `/webauthn/credentials/${credential.id}`, { token: fresh.body.token })).status).toBe(204)
       expect((await t.request('GET', '/mfa', { token })).body).toMatchObject({ enabled: false, factors: [] })
-      const disabled = (await t.auth.api.audit.list(user.id)).find((event) => event.type === 'factor_disabled')
+      const disabled = (await t.auth.api.audit.list(user.id)).find((event) => event.type === 'passkey_removed')
       expect(disabled?.data).toMatchObject({ type: 'webauthn' })
     })
 

@@ -1,10 +1,33 @@
 import type { Command } from '../command.js'
+import { addressUnlockCommand } from './address-unlock.js'
 import { auditVerifyCommand } from './audit-verify.js'
 import { doctorCommand } from './doctor.js'
 import { migrateCommand } from './migrate.js'
 import { serveCommand } from './serve.js'
+import { userCreateCommand } from './user-create.js'
+import { userDeleteCommand } from './user-delete.js'
+import { userDisableCommand } from './user-disable.js'
+import { userEnableCommand } from './user-enable.js'
+import { userListCommand } from './user-list.js'
 import { userResetMfaCommand } from './user-reset-mfa.js'
+import { userRevokeSessionsCommand } from './user-revoke-sessions.js'
+import { userShowCommand } from './user-show.js'
 import { userUnlockCommand } from './user-unlock.js'
 
 /** Every command of the `portcullis` bin, in the order help lists them. A new command is a file and a line here. */
-export const commands: Command[] = [serveCommand, migrateCommand, doctorCommand, userUnlockCommand, userResetMfaCommand, auditVerifyCommand]
+export const commands: Command[] = [
+  serveCommand,
+  migrateCommand,
+  doctorCommand,
+  userUnlockCommand,
+  userResetMfaCommand,
+  userListCommand,
+  userShowCommand,
+  userCreateCommand,
+  userDisableCommand,
+  userEnableCommand,
+  userDeleteCommand,
+  userRevokeSessionsCommand,
+  addressUnlockCommand,
+  auditVerifyCommand,
+]

@@ -3,6 +3,7 @@ import { hashPassword } from '../../crypto/password.js'
 import type { Random } from '../../crypto/random.js'
 import { hashToken } from '../../crypto/token.js'
 import { PortcullisError } from '../../errors.js'
+import { mailedLink } from '../../mail/links.js'
 import { passwordResetMessage, verifyEmailMessage } from '../../mail/messages.js'
 import type { Outbox } from '../../mail/outbox.js'
 import type { RequestContext } from '../../request-context.js'
@@ -37,7 +38,7 @@ const WINDOW_SECONDS = 600
 /** Emailed links that prove a mailbox: address verification and password reset. */
 export function createEmailLinkService(deps: EmailLinkDeps) {
   const now = () => deps.clock.now().getTime()
-  const pageUrl = (path: string, token: string) => new URL(`${path}?token=${encodeURIComponent(token)}`, deps.options.publicUrl).href
+  const pageUrl = (path: string, token: string) => mailedLink(deps.options.publicUrl, path, token)
 
   async function mint(purpose: TokenPurpose, user: UserRow, ttlSeconds: number): Promise<string> {
     const token = deps.random.token()

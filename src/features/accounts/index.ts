@@ -1,5 +1,6 @@
 export { createEmailLinkService, type EmailLinkService } from './email-links.js'
 export { checkPassword, type PasswordPolicy, type PasswordRule } from './password-policy.js'
 export { type AccountService, createAccountService, toUser } from './service.js'
+export { createSignUpService, type SignUpMode, type SignUpResult, type SignUpService } from './signup.js'
 export { findUserByEmail, findUserById, markEmailVerified } from './store.js'
 export { normalizeEmail, type User } from './types.js'

@@ -7,12 +7,15 @@ import type { UserRow } from '../../store/database.js'
 import type { Store } from '../../store/store.js'
 import type { AuditService } from '../audit/index.js'
 import type { LockoutService } from '../lockout/index.js'
-import type { MfaService, SignInOutcome } from '../mfa/index.js'
+import { type MfaService, type SignInOutcome, STEP_UP_WINDOW_MS } from '../mfa/index.js'
 import type { Session, SessionService } from '../sessions/index.js'
 import type { EmailLinkService } from './email-links.js'
 import { checkPassword, describePolicy, normalizePassword, type PasswordPolicyOptions } from './password-policy.js'
+import type { SignUpService } from './signup.js'
 import * as queries from './store.js'
-import { normalizeEmail, type User } from './types.js'
+import { normalizeEmail, toUser, type User } from './types.js'
+
+export { toUser }
 
 export interface AccountDeps {
   store: Store
@@ -23,24 +26,8 @@ export interface AccountDeps {
   sessions: SessionService
   mfa: MfaService
   emailLinks: EmailLinkService
+  signUps: SignUpService
   options: PasswordPolicyOptions & { verifyEmailOnSignUp: boolean }
-}
-
-export interface SignUpInput {
-  email: string
-  password: string
-  name?: string | undefined
-}
-
-export function toUser(row: UserRow, mfaEnabled: boolean): User {
-  return {
-    id: row.id,
-    email: row.email,
-    emailVerified: row.email_verified_at !== null,
-    name: row.name,
-    mfaEnabled,
-    createdAt: new Date(Number(row.created_at)).toISOString(),
-  }
 }
 
 // An unknown email (or an account without a password) is checked against a dummy hash, so it
@@ -67,29 +54,6 @@ export function createAccountService(deps: AccountDeps) {
   }
 
   /**
-   * Creates an account and signs it in (aal 1).
-   * @throws weak_password, conflict (email taken)
-   */
-  async function signUp(input: SignUpInput, context: RequestContext): Promise<{ user: User; outcome: SignInOutcome }> {
-    const email = normalizeEmail(input.email)
-    assertAcceptable(input.password, email, input.name)
-    const now = deps.clock.now().getTime()
-    const row: UserRow = {
-      id: deps.random.id(),
-      email,
-      name: input.name?.trim() || null,
-      password_hash: await hashPassword(normalizePassword(input.password)),
-      email_verified_at: null,
-      created_at: now,
-      updated_at: now,
-    }
-    if (!(await queries.insertUser(deps.store, row))) throw new PortcullisError('conflict', 'An account with this email already exists')
-    if (deps.options.verifyEmailOnSignUp) await deps.emailLinks.sendVerification(row.id)
-    const outcome = await deps.mfa.afterFirstFactor(row.id, 'password', context)
-    return { user: toUser(row, false), outcome }
-  }
-
-  /**
    * Checks an email and password; an unknown email costs the same time and gets the same answer.
    * @throws invalid_credentials, too_many_requests (locked email or address)
    */
@@ -108,6 +72,7 @@ export function createAccountService(deps: AccountDeps) {
       throw new PortcullisError('invalid_credentials', 'Email or password is incorrect')
     }
     await deps.lockout.resetPasswordFailures(email)
+    if (user.disabled_at !== null) throw new PortcullisError('account_disabled', 'This account has been disabled by an administrator')
     if (user.password_hash && needsRehash(user.password_hash)) {
       await queries.updatePasswordHash(deps.store, user.id, await hashPassword(normalized), deps.clock.now().getTime())
     }
@@ -147,13 +112,66 @@ export function createAccountService(deps: AccountDeps) {
     await deps.audit.record('password_changed', row.id, context)
   }
 
+  /**
+   * The user deletes their own account: the password (or, without one, a sign-in in the last ten
+   * minutes) and, with a second factor, a step-up.
+   * @throws invalid_request (no password given), invalid_credentials, step_up_required, invalid_code, too_many_requests
+   */
+  async function deleteOwnAccount(
+    session: Session,
+    input: { password?: string | undefined; code?: string | undefined },
+    context: RequestContext,
+  ): Promise<void> {
+    const row = await queries.findUserById(deps.store, session.userId)
+    if (!row) throw new PortcullisError('unauthorized', 'Not signed in')
+    if (row.password_hash) {
+      if (!input.password)
+        throw new PortcullisError('invalid_request', 'The password is required', { details: [{ field: 'password', message: 'is required' }] })
+      await authenticate(row.email, input.password, context)
+    } else if (deps.clock.now().getTime() - session.createdAt.getTime() >= STEP_UP_WINDOW_MS) {
+      throw new PortcullisError('step_up_required', 'Sign in again to delete the account', { details: [{ method: 'sign_in' }] })
+    }
+    if (await deps.mfa.isEnabled(row.id)) await deps.mfa.assertStepUp(session, input.code, context)
+    await removeAccount(row.id, context, 'user')
+  }
+
+  /** Deletes an account and every row that hangs on it; audit entries stay. @throws not_found */
+  async function removeAccount(userId: string, context: RequestContext, actor: string): Promise<void> {
+    const row = await queries.findUserById(deps.store, userId)
+    if (!row || !(await queries.deleteUser(deps.store, row))) throw new PortcullisError('not_found', 'No such user')
+    await deps.audit.record('account_deleted', userId, context, { actor })
+  }
+
+  /** Disables an account and ends its sessions; sign-in then answers account_disabled after a right factor. @throws not_found */
+  async function disable(userId: string, context: RequestContext, actor: string): Promise<void> {
+    const row = await queries.findUserById(deps.store, userId)
+    if (!row) throw new PortcullisError('not_found', 'No such user')
+    if (await queries.setDisabled(deps.store, userId, deps.clock.now().getTime(), deps.clock.now().getTime())) {
+      await deps.audit.record('account_disabled', userId, context, { actor })
+    }
+    await deps.sessions.revokeAll(userId)
+  }
+
+  /** @throws not_found */
+  async function enable(userId: string, context: RequestContext, actor: string): Promise<void> {
+    if (!(await queries.findUserById(deps.store, userId))) throw new PortcullisError('not_found', 'No such user')
+    if (await queries.setDisabled(deps.store, userId, null, deps.clock.now().getTime())) await deps.audit.record('account_enabled', userId, context, { actor })
+  }
+
   async function findByEmail(email: string): Promise<UserRow | undefined> {
     return queries.findUserByEmail(deps.store, normalizeEmail(email))
   }
 
   return {
     findById: (userId: string) => queries.findUserById(deps.store, userId),
-    signUp,
+    signUp: deps.signUps.signUp,
+    completeSignUp: deps.signUps.completeSignUp,
+    createByAdmin: deps.signUps.createByAdmin,
+    signUpMode: deps.signUps.mode,
+    deleteOwnAccount,
+    removeAccount,
+    disable,
+    enable,
     signIn,
     authenticate,
     changePassword,

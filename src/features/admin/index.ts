@@ -1,1 +1,1 @@
-export { type AdminService, createAdminService } from './service.js'
+export { type AdminService, type AdminUser, createAdminService } from './service.js'

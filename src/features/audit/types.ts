@@ -20,6 +20,13 @@ export const AUDIT_EVENT_TYPES = [
   'mfa_recovery_requested',
   'mfa_recovery_cancelled',
   'mfa_recovery_completed',
+  'step_up_completed',
+  'passkey_added',
+  'passkey_removed',
+  'account_created',
+  'account_deleted',
+  'account_disabled',
+  'account_enabled',
 ] as const
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number]

@@ -101,7 +101,20 @@ export function createLockoutService(deps: LockoutDeps) {
     return (await deleteCounters(deps.store, keys)) > 0
   }
 
+  /** When the password lock of an email ends, or null when it is not locked. */
+  async function lockedUntil(email: string): Promise<Date | null> {
+    const until = Math.max(0, ...(await readLocks(deps.store, [passwordEmailKey(email)])))
+    return until > now() ? new Date(until) : null
+  }
+
+  /** Lifts the lock (and the count) of a client address; true if there was one. */
+  async function unlockAddress(ip: string): Promise<boolean> {
+    return (await deleteCounters(deps.store, [passwordAddressKey(ip)])) > 0
+  }
+
   return {
+    lockedUntil,
+    unlockAddress,
     assertPasswordAllowed,
     recordPasswordFailure,
     resetPasswordFailures,

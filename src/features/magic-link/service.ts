@@ -2,6 +2,7 @@ import type { Clock } from '../../clock.js'
 import type { Random } from '../../crypto/random.js'
 import { hashToken } from '../../crypto/token.js'
 import { PortcullisError } from '../../errors.js'
+import { mailedLink } from '../../mail/links.js'
 import { magicLinkMessage } from '../../mail/messages.js'
 import type { Outbox } from '../../mail/outbox.js'
 import type { RequestContext } from '../../request-context.js'
@@ -27,7 +28,7 @@ const WINDOW_SECONDS = 600
 
 export function createMagicLinkService(deps: MagicLinkDeps) {
   const now = () => deps.clock.now().getTime()
-  const verifyUrl = (token: string) => new URL(`${deps.options.basePath}/magic-link/verify?token=${encodeURIComponent(token)}`, deps.options.publicUrl).href
+  const verifyUrl = (token: string) => mailedLink(deps.options.publicUrl, `${deps.options.basePath}/magic-link/verify`, token)
 
   /** @throws invalid_request when redirectTo is not a safe target. */
   function checkRedirect(redirectTo: string | undefined): string | null {

@@ -2,6 +2,7 @@ import type { Clock } from '../../clock.js'
 import type { Random } from '../../crypto/random.js'
 import { hashToken } from '../../crypto/token.js'
 import { PortcullisError } from '../../errors.js'
+import { mailedLink } from '../../mail/links.js'
 import { mfaRecoveryMessage } from '../../mail/messages.js'
 import type { Outbox } from '../../mail/outbox.js'
 import type { RequestContext } from '../../request-context.js'
@@ -39,7 +40,7 @@ const REQUESTS_PER_DAY = 3
  */
 export function createMfaRecoveryService(deps: MfaRecoveryDeps) {
   const now = () => deps.clock.now().getTime()
-  const link = (path: string, token: string) => new URL(`${deps.options.basePath}${path}?token=${encodeURIComponent(token)}`, deps.options.publicUrl).href
+  const link = (path: string, token: string) => mailedLink(deps.options.publicUrl, `${deps.options.basePath}${path}`, token)
 
   async function mint(purpose: TokenPurpose, userId: string, email: string, availableAt: number): Promise<string> {
     const token = deps.random.token()

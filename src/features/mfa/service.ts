@@ -11,6 +11,7 @@ import type { PasskeySummary } from '../webauthn/index.js'
 import type { ChallengeService } from './challenge.js'
 import { cancelPendingRecovery } from './recovery.js'
 import { STEP_UP_WINDOW_MS, type StepUp } from './step-up.js'
+import { isUserDisabled } from './store.js'
 import type { TrustedDeviceService } from './trusted-devices.js'
 import type { FirstFactor, MfaMethod, SignInOutcome } from './types.js'
 
@@ -42,6 +43,14 @@ export interface MfaOverview {
 }
 
 export function createMfaService(deps: MfaDeps) {
+  /**
+   * Called only once a factor has proved right, so a disabled account tells a stranger nothing.
+   * @throws account_disabled
+   */
+  async function assertActive(userId: string): Promise<void> {
+    if (await isUserDisabled(deps.store, userId)) throw new PortcullisError('account_disabled', 'This account has been disabled by an administrator')
+  }
+
   /** A second factor that makes MFA "on": an authenticator app or a passkey. */
   const isEnabled = async (userId: string) => (await deps.totp.isEnrolled(userId)) || (await deps.passkeys.isEnrolled(userId))
 
@@ -62,6 +71,7 @@ export function createMfaService(deps: MfaDeps) {
     context: RequestContext,
     trustedDeviceToken: string | null = null,
   ): Promise<SignInOutcome> {
+    await assertActive(userId)
     if (!(await isEnabled(userId))) return signedIn(userId, firstFactor, context, false)
     if (firstFactor === 'password' && (await deps.trustedDevices.recognizes(userId, trustedDeviceToken))) {
       return signedIn(userId, firstFactor, context, true)
@@ -75,6 +85,7 @@ export function createMfaService(deps: MfaDeps) {
    */
   async function completeChallenge(challenge: string, method: MfaMethod, code: string, trustDevice: boolean, context: RequestContext) {
     const { userId, firstFactor } = await deps.challenges.verify(challenge, method, code, context)
+    await assertActive(userId)
     const mfaAt = deps.clock.now()
     await cancelPendingRecovery(deps.store, deps.audit, userId, mfaAt.getTime(), context)
     const issued = await deps.sessions.issue(userId, { aal: 2, mfaAt, trustedDevice: false }, context)
@@ -146,6 +157,7 @@ export function createMfaService(deps: MfaDeps) {
    * and, as after any completed second factor, a pending self-service recovery is cancelled.
    */
   async function completePasskeySignIn(userId: string, context: RequestContext): Promise<SignInOutcome> {
+    await assertActive(userId)
     const mfaAt = deps.clock.now()
     await cancelPendingRecovery(deps.store, deps.audit, userId, mfaAt.getTime(), context)
     const issued = await deps.sessions.issue(userId, { aal: 2, mfaAt, trustedDevice: false }, context)
@@ -175,7 +187,7 @@ export function createMfaService(deps: MfaDeps) {
     if (!(await deps.passkeys.list(session.userId)).some((passkey) => passkey.id === id)) throw new PortcullisError('not_found', 'No such passkey')
     await deps.stepUp.assertStepUp(session, code, context)
     if (!(await deps.passkeys.remove(session.userId, id))) throw new PortcullisError('not_found', 'No such passkey')
-    await deps.audit.record('factor_disabled', session.userId, context, { type: 'webauthn', credentialId: id })
+    await deps.audit.record('passkey_removed', session.userId, context, { type: 'webauthn', credentialId: id })
     await afterFactorRemoved(session.userId, context)
   }
 

@@ -3,7 +3,7 @@ import type { Random } from '../../crypto/random.js'
 import { hashToken } from '../../crypto/token.js'
 import type { RequestContext } from '../../request-context.js'
 import type { SessionRow } from '../../store/database.js'
-import type { Store } from '../../store/store.js'
+import type { Executor, Store } from '../../store/store.js'
 import type { AuditService } from '../audit/index.js'
 import * as queries from './store.js'
 import type { IssuedSession, ResolvedSession, Session, SessionSummary } from './types.js'
@@ -45,8 +45,8 @@ export function createSessionService(deps: SessionDeps) {
     }
   }
 
-  /** Starts a session with a new random token; every sign-in and every step to aal 2 calls this. */
-  async function issue(userId: string, input: IssueSessionInput, context: RequestContext): Promise<IssuedSession> {
+  /** A session ready to be written, possibly inside a caller's transaction (sign-up writes the user and it together). */
+  function prepare(userId: string, input: IssueSessionInput, context: RequestContext): { issued: IssuedSession; write: (db: Executor) => Promise<void> } {
     const now = deps.clock.now().getTime()
     const token = deps.random.token()
     const row: SessionRow = {
@@ -62,14 +62,22 @@ export function createSessionService(deps: SessionDeps) {
       ip: context.ip,
       user_agent: context.userAgent?.slice(0, 512) ?? null,
     }
-    await queries.insertSession(deps.store, row)
-    return { token, session: toSession(row) }
+    return { issued: { token, session: toSession(row) }, write: (db) => queries.insertSession(db, row) }
+  }
+
+  /** Starts a session with a new random token; every sign-in and every step to aal 2 calls this. */
+  async function issue(userId: string, input: IssueSessionInput, context: RequestContext): Promise<IssuedSession> {
+    const prepared = prepare(userId, input, context)
+    await prepared.write(deps.store.db)
+    return prepared.issued
   }
 
   /** The session a token names, or null when it is unknown, idle too long or past its absolute end. */
   async function resolve(token: string): Promise<ResolvedSession | null> {
     const row = await queries.findSessionByTokenHash(deps.store, hashToken(token))
-    if (!row) return null
+    // A disabled account's sessions are deleted when it is disabled; this also shuts out one
+    // issued by a sign-in that raced the disabling.
+    if (!row || row.user.disabled_at !== null) return null
     const now = deps.clock.now().getTime()
     const lastSeen = Number(row.last_seen_at)
     if (Number(row.expires_at) <= now || lastSeen + idleMs <= now) {
@@ -96,8 +104,11 @@ export function createSessionService(deps: SessionDeps) {
   }
 
   return {
+    prepare,
     issue,
     resolve,
+    /** Counts a step-up: the session completed a second factor now (aal 2; no longer a trusted-device session). */
+    markMfa: async (sessionId: string) => queries.markSessionMfa(deps.store, sessionId, deps.clock.now().getTime()),
     list,
     /** Ends one of the user's sessions; false when it is not theirs or already gone. */
     /**

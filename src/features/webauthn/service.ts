@@ -149,7 +149,7 @@ export function createWebauthnService(deps: WebauthnDeps) {
       last_used_at: null,
     }
     if (!(await queries.insertCredential(deps.store, row))) throw new PortcullisError('conflict', 'This passkey is registered already')
-    await deps.audit.record('factor_enrolled', userId, context, { type: 'webauthn', credentialId: row.id })
+    await deps.audit.record('passkey_added', userId, context, { type: 'webauthn', credentialId: row.id })
     return summary(row)
   }
 
