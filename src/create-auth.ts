@@ -62,7 +62,7 @@ export function createAuth(input: AuthOptions = {}) {
   const factors = [totp.factor, webauthn.factor, recoveryCodes.factor, ...(options.emailSecondFactor ? [emailOtp.factor] : [])]
   const challenges = createChallengeService({ ...base, audit, lockout, factors, options })
   const trustedDevices = createTrustedDeviceService({ ...base, audit, options })
-  const stepUp = createStepUp({ clock, audit, lockout, factors: [totp.factor, recoveryCodes.factor] })
+  const stepUp = createStepUp({ clock, audit, lockout, factors: [totp.factor, recoveryCodes.factor, webauthn.factor], markMfa: sessions.markMfa })
   const mfa = createMfaService({
     store,
     clock,

@@ -11,7 +11,7 @@ import { consumeToken, countWrongGuess, findNewestLiveToken, replaceToken, type 
 import type { Store } from '../../store/store.js'
 import { findUserByEmail, findUserById, markEmailVerified, normalizeEmail } from '../accounts/index.js'
 import type { LockoutService } from '../lockout/index.js'
-import type { Factor, FactorResult } from '../mfa/index.js'
+import { codeOf, type Factor, type FactorResult } from '../mfa/index.js'
 
 export interface EmailOtpDeps {
   store: Store
@@ -115,9 +115,10 @@ export function createEmailOtpService(deps: EmailOtpDeps) {
   const factor: Factor = {
     method: 'email_otp',
     isEnrolled: async () => true,
-    async verify(userId: string, code: string, challengeId?: string): Promise<FactorResult> {
+    async verify(userId, input, challengeId): Promise<FactorResult> {
+      const code = codeOf(input)
       const user = await findUserById(deps.store, userId)
-      if (!user || challengeId === undefined) return { ok: false }
+      if (!user || challengeId === undefined || code === null) return { ok: false }
       return { ok: (await check('mfa_email_otp', user.email, code, challengeId)) !== null }
     },
   }

@@ -8,7 +8,7 @@ import type { Store } from '../../store/store.js'
 import type { AuditService } from '../audit/index.js'
 import type { LockoutService } from '../lockout/index.js'
 import { readChallengeToken, signChallengeToken } from './challenge-token.js'
-import type { Factor } from './factor.js'
+import type { Factor, FactorInput } from './factor.js'
 import * as queries from './store.js'
 import type { FirstFactor, MfaMethod } from './types.js'
 
@@ -105,7 +105,7 @@ export function createChallengeService(deps: ChallengeDeps) {
    * @throws challenge_invalid, too_many_requests (the user's code budget is spent, right code or not),
    *   invalid_request (a method this challenge does not offer), invalid_code (wrong, replayed or used code)
    */
-  async function verify(token: string, method: MfaMethod, code: string, context: RequestContext): Promise<{ userId: string; firstFactor: FirstFactor }> {
+  async function verify(token: string, method: MfaMethod, input: FactorInput, context: RequestContext): Promise<{ userId: string; firstFactor: FirstFactor }> {
     const row = await loadPending(token)
     const userId = row.user_id
     const firstFactor = row.first_factor as FirstFactor
@@ -123,7 +123,7 @@ export function createChallengeService(deps: ChallengeDeps) {
       await deps.lockout.returnCodeTry(userId)
       throw invalid()
     }
-    const result = await factor.verify(userId, code, row.id)
+    const result = await factor.verify(userId, input, row.id)
     if (!result.ok) {
       if (attempts >= MAX_CHALLENGE_ATTEMPTS) await queries.lockChallenge(deps.store, row.id)
       await deps.audit.record('mfa_challenge_failed', userId, context, { method, reason: result.reason ?? 'wrong_code', attempts })

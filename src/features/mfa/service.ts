@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.js'
 import { PortcullisError } from '../../errors.js'
 import type { RequestContext } from '../../request-context.js'
-import type { Store } from '../../store/store.js'
+import type { Executor, Store } from '../../store/store.js'
 import type { AuditService } from '../audit/index.js'
 import type { EmailOtpService } from '../email-otp/index.js'
 import type { RecoveryCodeService } from '../recovery-codes/index.js'
@@ -9,6 +9,7 @@ import type { Session, SessionService } from '../sessions/index.js'
 import type { TotpService } from '../totp/index.js'
 import type { PasskeySummary } from '../webauthn/index.js'
 import type { ChallengeService } from './challenge.js'
+import type { FactorInput } from './factor.js'
 import { cancelPendingRecovery } from './recovery.js'
 import { STEP_UP_WINDOW_MS, type StepUp } from './step-up.js'
 import { isUserDisabled } from './store.js'
@@ -83,8 +84,8 @@ export function createMfaService(deps: MfaDeps) {
    * Completes a challenge with a second factor: a new aal 2 session, and a trusted-device token when asked.
    * @throws challenge_invalid, invalid_code, too_many_requests, invalid_request
    */
-  async function completeChallenge(challenge: string, method: MfaMethod, code: string, trustDevice: boolean, context: RequestContext) {
-    const { userId, firstFactor } = await deps.challenges.verify(challenge, method, code, context)
+  async function completeChallenge(challenge: string, method: MfaMethod, input: FactorInput, trustDevice: boolean, context: RequestContext) {
+    const { userId, firstFactor } = await deps.challenges.verify(challenge, method, input, context)
     await assertActive(userId)
     const mfaAt = deps.clock.now()
     await cancelPendingRecovery(deps.store, deps.audit, userId, mfaAt.getTime(), context)
@@ -110,16 +111,34 @@ export function createMfaService(deps: MfaDeps) {
    * @throws invalid_code, conflict
    */
   async function confirmTotp(userId: string, enrollmentId: string, code: string, context: RequestContext): Promise<{ recoveryCodes?: string[] }> {
-    // The first factor gets fresh recovery codes, and so does a user whose passkeys came without
-    // any; they come into force in the same transaction as the factor, so a crash can never leave
-    // an active factor without them.
-    const keepCodes = (await isEnabled(userId)) && (await deps.recoveryCodes.remaining(userId)) > 0
-    const fresh = keepCodes ? undefined : deps.recoveryCodes.prepare(userId)
+    const fresh = await codesForNewFactor(userId)
     await deps.totp.confirm(userId, enrollmentId, code, fresh?.write)
     await deps.audit.record('factor_enrolled', userId, context, { type: 'totp' })
+    return announceCodes(userId, fresh, context)
+  }
+
+  // The first factor gets fresh recovery codes, and so does a user whose earlier factor came
+  // without any; they come into force in the same transaction as the factor, so a crash can never
+  // leave an active factor without them.
+  async function codesForNewFactor(userId: string) {
+    const keepCodes = (await isEnabled(userId)) && (await deps.recoveryCodes.remaining(userId)) > 0
+    return keepCodes ? undefined : deps.recoveryCodes.prepare(userId)
+  }
+
+  async function announceCodes(userId: string, fresh: { codes: string[] } | undefined, context: RequestContext): Promise<{ recoveryCodes?: string[] }> {
     if (!fresh) return {}
     await deps.audit.record('recovery_codes_generated', userId, context, { count: fresh.codes.length })
     return { recoveryCodes: fresh.codes }
+  }
+
+  /**
+   * Adds a passkey through `register`, which writes it together with `also` (the first factor's
+   * recovery codes, shown once, as for TOTP).
+   */
+  async function addPasskey<T>(userId: string, context: RequestContext, register: (also?: (db: Executor) => Promise<void>) => Promise<T>) {
+    const fresh = await codesForNewFactor(userId)
+    const credential = await register(fresh?.write)
+    return { credential, ...(await announceCodes(userId, fresh, context)) }
   }
 
   /**
@@ -249,6 +268,7 @@ export function createMfaService(deps: MfaDeps) {
     sendChallengeEmailCode,
     issueChallenge: (userId: string, context: RequestContext) => deps.challenges.issue(userId, 'password', context),
     confirmTotp,
+    addPasskey,
     disableTotp,
     removePasskey,
     assertCanAddPasskey,
@@ -259,6 +279,7 @@ export function createMfaService(deps: MfaDeps) {
     removeFactors,
     resetUser,
     assertStepUp: deps.stepUp.assertStepUp,
+    stepUp: deps.stepUp.stepUp,
     hasFreshMfa: deps.stepUp.hasFreshMfa,
     trustedDevices: deps.trustedDevices,
   }

@@ -107,7 +107,7 @@ export function createSessionService(deps: SessionDeps) {
     prepare,
     issue,
     resolve,
-    /** Counts a step-up: the session completed a second factor now (aal 2; no longer a trusted-device session). */
+    /** Counts a step-up: the session completed a second factor now (its aal and token stay as they are). */
     markMfa: async (sessionId: string) => queries.markSessionMfa(deps.store, sessionId, deps.clock.now().getTime()),
     list,
     /** Ends one of the user's sessions; false when it is not theirs or already gone. */

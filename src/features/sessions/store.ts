@@ -12,7 +12,7 @@ export async function insertSession(db: Executor, row: SessionRow): Promise<void
 
 /** Records a completed second factor (a step-up) on a live session. */
 export async function markSessionMfa(store: Store, id: string, nowMs: number): Promise<boolean> {
-  const result = await store.db.updateTable('sessions').set({ aal: 2, mfa_at: nowMs, trusted_device: 0 }).where('id', '=', id).executeTakeFirst()
+  const result = await store.db.updateTable('sessions').set({ mfa_at: nowMs }).where('id', '=', id).executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
 }
 

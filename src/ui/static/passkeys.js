@@ -53,6 +53,14 @@ async function authenticate(api, challenge) {
   await post(`${api}/webauthn/authenticate/verify`, { response: credentialJson(credential), ...(challenge ? { challenge } : {}) })
 }
 
+// A signed-in user confirms a sensitive change with a passkey (POST /mfa/step-up).
+async function stepUp(api) {
+  const options = await post(`${api}/webauthn/authenticate/options`, { stepUp: true })
+  const publicKey = { ...options, challenge: toBytes(options.challenge), allowCredentials: withIds(options.allowCredentials) }
+  const credential = await navigator.credentials.get({ publicKey })
+  await post(`${api}/mfa/step-up`, { method: 'webauthn', response: credentialJson(credential) })
+}
+
 for (const button of document.querySelectorAll('button[data-passkey]')) {
   if (!window.PublicKeyCredential) continue
   const status = document.getElementById(button.dataset.status)
@@ -67,6 +75,8 @@ for (const button of document.querySelectorAll('button[data-passkey]')) {
       if (passkey === 'register') {
         const name = document.getElementById('passkey-name')?.value.trim()
         await register(api, name)
+      } else if (passkey === 'step-up') {
+        await stepUp(api)
       } else {
         await authenticate(api, passkey === 'challenge' ? challenge : undefined)
       }
