@@ -27,6 +27,11 @@ export async function parseBody<T extends z.ZodType>(c: Context, schema: T): Pro
   return validate(schema, raw)
 }
 
+/** True for an HTML form's post (a browser), which is answered with a redirect rather than JSON. */
+export function isFormPost(c: Context): boolean {
+  return /application\/x-www-form-urlencoded|multipart\/form-data/.test(c.req.header('content-type') ?? '')
+}
+
 /** Validates the query string like a body. */
 export function parseQuery<T extends z.ZodType>(c: Context, schema: T): z.output<T> {
   return validate(schema, c.req.query())

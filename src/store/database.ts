@@ -88,6 +88,8 @@ export interface MfaChallengeRow {
   created_at: number
   expires_at: number
   completed_at: number | null
+  /** Where a magic link was meant to lead, once the second factor is done. */
+  redirect_to: string | null
 }
 
 export interface TrustedDeviceRow {

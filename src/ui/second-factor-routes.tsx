@@ -58,14 +58,14 @@ export function secondFactorRoutes(ui: UiKit) {
     const form = await formValues(c)
     try {
       const body = await parseBody(c, verifyBody)
-      const { outcome, device } = await api.mfa.completeChallenge(
+      const { outcome, device, redirectTo } = await api.mfa.completeChallenge(
         body.challenge,
         body.method,
         factorInputOf(body.method, body.code),
         body.trustDevice ?? false,
         ui.context(c),
       )
-      return ui.continueSignIn(c, outcome, device)
+      return ui.continueSignIn(c, outcome, device, redirectTo ?? undefined)
     } catch (error) {
       const errors = explain(error, placement)
       if (!errors || !form.challenge) return restart(c, error)

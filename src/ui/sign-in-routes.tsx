@@ -223,7 +223,7 @@ export function signInRoutes(ui: UiKit) {
     try {
       const body = await parseBody(c, tokenBody)
       const { userId, redirectTo } = await api.magicLinks.verify(body.token)
-      return ui.continueSignIn(c, await api.mfa.afterFirstFactor(userId, 'magic_link', ui.context(c)), null, redirectTo ?? HOME)
+      return ui.continueSignIn(c, await api.mfa.afterFirstFactor(userId, 'magic_link', ui.context(c), null, redirectTo), null, redirectTo ?? HOME)
     } catch (error) {
       if (!(error instanceof PortcullisError) || !['invalid_code', 'invalid_request'].includes(error.code)) throw error
       const page = (

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { html } from 'hono/html'
-import { parseBody, parseQuery } from '../../http/body.js'
+import { isFormPost, parseBody, parseQuery } from '../../http/body.js'
 import type { AppEnv } from '../../http/env.js'
 import type { HttpKit } from '../../http/kit.js'
 import { simplePage } from '../../http/pages.js'
@@ -9,8 +9,6 @@ import type { AccountService } from '../accounts/index.js'
 import type { MfaService } from '../mfa/index.js'
 import { sendBody, tokenBody } from './schema.js'
 import type { MagicLinkService } from './service.js'
-
-const isFormPost = (type: string | undefined) => /application\/x-www-form-urlencoded|multipart\/form-data/.test(type ?? '')
 
 export function magicLinkRoutes(magicLinks: MagicLinkService, mfa: MfaService, accounts: AccountService, kit: HttpKit) {
   const app = new Hono<AppEnv>()
@@ -34,7 +32,7 @@ export function magicLinkRoutes(magicLinks: MagicLinkService, mfa: MfaService, a
 
   app.post('/magic-link/verify', async (c) => {
     const body = await parseBody(c, tokenBody)
-    const form = isFormPost(c.req.header('content-type'))
+    const form = isFormPost(c)
     let signedIn: { userId: string; redirectTo: string | null }
     try {
       signedIn = await magicLinks.verify(body.token)
@@ -42,7 +40,7 @@ export function magicLinkRoutes(magicLinks: MagicLinkService, mfa: MfaService, a
       if (!form) throw error
       return simplePage(c, 'Link expired', html`<p>This sign-in link is invalid, expired or was already used. Ask for a new one.</p>`, 400)
     }
-    const outcome = await mfa.afterFirstFactor(signedIn.userId, 'magic_link', c.get('context'))
+    const outcome = await mfa.afterFirstFactor(signedIn.userId, 'magic_link', c.get('context'), null, signedIn.redirectTo)
     const response = signInResponse(c, kit.options, await accounts.getUser(signedIn.userId), outcome)
     if (!form) return response
     // A person's browser: continue to the second-factor step or to where the link was meant to lead.

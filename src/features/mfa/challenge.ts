@@ -51,7 +51,7 @@ export function createChallengeService(deps: ChallengeDeps) {
     return methods
   }
 
-  async function issue(userId: string, firstFactor: FirstFactor, context: RequestContext) {
+  async function issue(userId: string, firstFactor: FirstFactor, context: RequestContext, redirectTo: string | null = null) {
     const id = deps.random.id()
     const createdAt = now()
     await queries.insertChallenge(deps.store, {
@@ -63,6 +63,7 @@ export function createChallengeService(deps: ChallengeDeps) {
       created_at: createdAt,
       expires_at: createdAt + deps.options.challengeTtlSeconds * 1000,
       completed_at: null,
+      redirect_to: redirectTo,
     })
     const methods = await methodsFor(userId, firstFactor)
     await deps.audit.record('mfa_challenge_issued', userId, context, { firstFactor, methods: methods.join(',') })
@@ -105,7 +106,12 @@ export function createChallengeService(deps: ChallengeDeps) {
    * @throws challenge_invalid, too_many_requests (the user's code budget is spent, right code or not),
    *   invalid_request (a method this challenge does not offer), invalid_code (wrong, replayed or used code)
    */
-  async function verify(token: string, method: MfaMethod, input: FactorInput, context: RequestContext): Promise<{ userId: string; firstFactor: FirstFactor }> {
+  async function verify(
+    token: string,
+    method: MfaMethod,
+    input: FactorInput,
+    context: RequestContext,
+  ): Promise<{ userId: string; firstFactor: FirstFactor; redirectTo: string | null }> {
     const row = await loadPending(token)
     const userId = row.user_id
     const firstFactor = row.first_factor as FirstFactor
@@ -134,7 +140,7 @@ export function createChallengeService(deps: ChallengeDeps) {
     if (!(await queries.completeChallenge(deps.store, row.id, now()))) throw invalid()
     if (method === 'recovery_code') await deps.audit.record('recovery_code_used', userId, context)
     await deps.audit.record('mfa_challenge_completed', userId, context, { method })
-    return { userId, firstFactor }
+    return { userId, firstFactor, redirectTo: row.redirect_to }
   }
 
   return { issue, verify, status, methodsFor, loadPending }

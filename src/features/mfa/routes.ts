@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { PortcullisError } from '../../errors.js'
-import { parseBody, parseQuery } from '../../http/body.js'
+import { isFormPost, parseBody, parseQuery } from '../../http/body.js'
 import type { AppEnv } from '../../http/env.js'
 import type { HttpKit } from '../../http/kit.js'
 import { signInResponse } from '../../http/sign-in-response.js'
@@ -52,14 +52,16 @@ export function mfaRoutes(mfa: MfaService, totp: TotpService, accounts: AccountS
 
   app.post('/mfa/verify', async (c) => {
     const body = await parseBody(c, verifyBody)
-    const { outcome, device } = await mfa.completeChallenge(
+    const { outcome, device, redirectTo } = await mfa.completeChallenge(
       body.challenge,
       body.method,
       factorInputOf(body.method, body.code),
       body.trustDevice ?? false,
       c.get('context'),
     )
-    return signInResponse(c, kit.options, await accounts.getUser(outcome.userId), outcome, 200, device)
+    const response = signInResponse(c, kit.options, await accounts.getUser(outcome.userId), outcome, 200, device, redirectTo)
+    // A browser's form post after a magic link goes on to where the link was meant to lead.
+    return redirectTo && isFormPost(c) ? c.redirect(redirectTo, 303) : response
   })
 
   app.get('/mfa/challenge/status', async (c) => {

@@ -71,13 +71,14 @@ export function createMfaService(deps: MfaDeps) {
     firstFactor: FirstFactor,
     context: RequestContext,
     trustedDeviceToken: string | null = null,
+    redirectTo: string | null = null,
   ): Promise<SignInOutcome> {
     await assertActive(userId)
     if (!(await isEnabled(userId))) return signedIn(userId, firstFactor, context, false)
     if (firstFactor === 'password' && (await deps.trustedDevices.recognizes(userId, trustedDeviceToken))) {
       return signedIn(userId, firstFactor, context, true)
     }
-    return { kind: 'challenge', userId, ...(await deps.challenges.issue(userId, firstFactor, context)) }
+    return { kind: 'challenge', userId, ...(await deps.challenges.issue(userId, firstFactor, context, redirectTo)) }
   }
 
   /**
@@ -85,14 +86,14 @@ export function createMfaService(deps: MfaDeps) {
    * @throws challenge_invalid, invalid_code, too_many_requests, invalid_request
    */
   async function completeChallenge(challenge: string, method: MfaMethod, input: FactorInput, trustDevice: boolean, context: RequestContext) {
-    const { userId, firstFactor } = await deps.challenges.verify(challenge, method, input, context)
+    const { userId, firstFactor, redirectTo } = await deps.challenges.verify(challenge, method, input, context)
     await assertActive(userId)
     const mfaAt = deps.clock.now()
     await cancelPendingRecovery(deps.store, deps.audit, userId, mfaAt.getTime(), context)
     const issued = await deps.sessions.issue(userId, { aal: 2, mfaAt, trustedDevice: false }, context)
     await deps.audit.record('sign_in_succeeded', userId, context, { method: firstFactor, secondFactor: method, aal: 2 })
     const device = trustDevice ? await deps.trustedDevices.trust(userId, context) : null
-    return { outcome: { kind: 'session', userId, issued } as SignInOutcome, device }
+    return { outcome: { kind: 'session', userId, issued } as SignInOutcome, device, redirectTo }
   }
 
   /**

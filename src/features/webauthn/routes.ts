@@ -43,14 +43,14 @@ export function webauthnRoutes(webauthn: WebauthnService, mfa: MfaService, accou
     const response = body.response as unknown as AuthenticationResponseJSON
     if (body.challenge) {
       // The second factor of a pending challenge: the assertion goes through the challenge's tries and budget.
-      const { outcome, device } = await mfa.completeChallenge(
+      const { outcome, device, redirectTo } = await mfa.completeChallenge(
         body.challenge,
         'webauthn',
         { assertion: body.response },
         body.trustDevice ?? false,
         c.get('context'),
       )
-      return signInResponse(c, kit.options, await accounts.getUser(outcome.userId), outcome, 200, device)
+      return signInResponse(c, kit.options, await accounts.getUser(outcome.userId), outcome, 200, device, redirectTo)
     }
     const userId = await webauthn.verifyPasswordless(response)
     const outcome = await mfa.completePasskeySignIn(userId, c.get('context'))
