@@ -88,6 +88,23 @@ describe.each(dialects)('$name: account deletion and administration', (dialect) 
     })
   })
 
+  describe('the end of a password lock', () => {
+    it('is audited as account_unlocked once, by the first sign-in that finds the lock over', async () => {
+      t = await createTestAuth(dialect)
+      const { user, email, password } = await t.signUp()
+      for (let attempt = 0; attempt < 5; attempt++) await t.signIn(email, 'not the password at all')
+      expect((await t.signIn(email, password)).status).toBe(429)
+      t.clock.advance(16 * MINUTE)
+      expect((await t.signIn(email, password)).status).toBe(200)
+      expect((await t.signIn(email, password)).status).toBe(200)
+      const events = (await t.auth.api.audit.list(user.id)).filter((event) => event.type === 'account_unlocked' || event.type === 'account_locked')
+      expect(events.map((event) => [event.type, event.data.reason])).toEqual([
+        ['account_unlocked', 'lock_expired'],
+        ['account_locked', 'password_failures'],
+      ])
+    })
+  })
+
   describe('administration of users', () => {
     it('creates a user with a password, shows and lists it, and refuses a taken email', async () => {
       t = await createTestAuth(dialect, { adminToken: ADMIN_TOKEN })

@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.js'
 import { PortcullisError } from '../../errors.js'
 import type { Store } from '../../store/store.js'
-import { decrementCounter, deleteCounters, incrementCounter, readLocks } from './store.js'
+import { clearExpiredLock, decrementCounter, deleteCounters, incrementCounter, readLocks } from './store.js'
 
 export interface LockoutDeps {
   store: Store
@@ -112,7 +112,11 @@ export function createLockoutService(deps: LockoutDeps) {
     return (await deleteCounters(deps.store, [passwordAddressKey(ip)])) > 0
   }
 
+  /** True once, for the first request that finds the email's password lock over (DESIGN.md: a lock's end is audited). */
+  const endExpiredLock = (email: string) => clearExpiredLock(deps.store, passwordEmailKey(email), now())
+
   return {
+    endExpiredLock,
     lockedUntil,
     unlockAddress,
     assertPasswordAllowed,
