@@ -64,18 +64,6 @@ export function findNewestLiveToken(
   return query.orderBy('created_at', 'desc').limit(1).executeTakeFirst()
 }
 
-/** Spends a token once: of two concurrent uses exactly one updates the row. */
-export async function consumeToken(store: Store, id: string, nowMs: number): Promise<boolean> {
-  const result = await store.db
-    .updateTable('one_time_tokens')
-    .set({ used_at: nowMs })
-    .where('id', '=', id)
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', nowMs)
-    .executeTakeFirst()
-  return result.numUpdatedRows === 1n
-}
-
 /** Counts a wrong guess at a code and voids the code once it reaches the limit. */
 export async function countWrongGuess(store: Store, id: string, maxAttempts: number, nowMs: number): Promise<void> {
   await store.db

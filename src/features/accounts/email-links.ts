@@ -8,7 +8,7 @@ import { passwordResetMessage, verifyEmailMessage } from '../../mail/messages.js
 import type { Outbox } from '../../mail/outbox.js'
 import type { RequestContext } from '../../request-context.js'
 import type { UserRow } from '../../store/database.js'
-import { consumeToken, findLiveToken, replaceToken, type TokenPurpose } from '../../store/one-time-tokens.js'
+import { consumeOnce, findLiveToken, replaceToken, type TokenPurpose } from '../../store/one-time-tokens.js'
 import type { Store } from '../../store/store.js'
 import type { AuditService } from '../audit/index.js'
 import type { LockoutService } from '../lockout/index.js'
@@ -60,8 +60,8 @@ export function createEmailLinkService(deps: EmailLinkDeps) {
 
   /** Spends a live token once. @throws invalid_code */
   async function spend(purpose: TokenPurpose, token: string) {
-    const row = await findLiveToken(deps.store, purpose, hashToken(token), now())
-    if (!row?.user_id || !(await consumeToken(deps.store, row.id, now()))) {
+    const row = await consumeOnce(deps.store.db, purpose, hashToken(token), now())
+    if (!row?.user_id) {
       throw new PortcullisError('invalid_code', 'The link is invalid, expired or already used')
     }
     return row as typeof row & { user_id: string }

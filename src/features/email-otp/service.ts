@@ -7,7 +7,7 @@ import { emailCodeMessage } from '../../mail/messages.js'
 import type { Outbox } from '../../mail/outbox.js'
 import type { RequestContext } from '../../request-context.js'
 import type { OneTimeTokenRow } from '../../store/database.js'
-import { consumeToken, countWrongGuess, findNewestLiveToken, replaceToken, type TokenPurpose } from '../../store/one-time-tokens.js'
+import { consumeOnce, countWrongGuess, findNewestLiveToken, replaceToken, type TokenPurpose } from '../../store/one-time-tokens.js'
 import type { Store } from '../../store/store.js'
 import { findUserByEmail, findUserById, markEmailVerified, normalizeEmail } from '../accounts/index.js'
 import type { LockoutService } from '../lockout/index.js'
@@ -89,7 +89,7 @@ export function createEmailOtpService(deps: EmailOtpDeps) {
       if (row) await countWrongGuess(deps.store, row.id, OTP_WRONG_PER_WINDOW, now())
       return null
     }
-    return (await consumeToken(deps.store, row.id, now())) ? row : null
+    return (await consumeOnce(deps.store.db, purpose, row.token_hash, now())) ?? null
   }
 
   /**

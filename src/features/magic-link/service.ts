@@ -6,7 +6,7 @@ import { mailedLink } from '../../mail/links.js'
 import { magicLinkMessage } from '../../mail/messages.js'
 import type { Outbox } from '../../mail/outbox.js'
 import type { RequestContext } from '../../request-context.js'
-import { consumeToken, findLiveToken, replaceToken } from '../../store/one-time-tokens.js'
+import { consumeOnce, replaceToken } from '../../store/one-time-tokens.js'
 import type { Store } from '../../store/store.js'
 import { findUserByEmail, markEmailVerified, normalizeEmail } from '../accounts/index.js'
 import type { LockoutService } from '../lockout/index.js'
@@ -82,8 +82,8 @@ export function createMagicLinkService(deps: MagicLinkDeps) {
    * @throws invalid_code (unknown, expired or used)
    */
   async function verify(token: string): Promise<{ userId: string; redirectTo: string | null }> {
-    const row = await findLiveToken(deps.store, 'magic_link', hashToken(token), now())
-    if (!row?.user_id || !(await consumeToken(deps.store, row.id, now()))) {
+    const row = await consumeOnce(deps.store.db, 'magic_link', hashToken(token), now())
+    if (!row?.user_id) {
       throw new PortcullisError('invalid_code', 'The link is invalid, expired or already used')
     }
     await markEmailVerified(deps.store, row.user_id, now())

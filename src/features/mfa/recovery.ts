@@ -6,7 +6,7 @@ import { mailedLink } from '../../mail/links.js'
 import { mfaRecoveryMessage } from '../../mail/messages.js'
 import type { Outbox } from '../../mail/outbox.js'
 import type { RequestContext } from '../../request-context.js'
-import { consumeToken, findLiveToken, insertToken, type TokenPurpose, voidUserTokens } from '../../store/one-time-tokens.js'
+import { consumeOnce, findLiveToken, insertToken, type TokenPurpose, voidUserTokens } from '../../store/one-time-tokens.js'
 import type { Store } from '../../store/store.js'
 import type { AccountService } from '../accounts/index.js'
 import type { AuditService } from '../audit/index.js'
@@ -85,9 +85,8 @@ export function createMfaRecoveryService(deps: MfaRecoveryDeps) {
 
   /** @throws invalid_code */
   async function cancel(token: string, context: RequestContext): Promise<void> {
-    const row = await findLiveToken(deps.store, 'mfa_recovery_cancel', hashToken(token), now())
-    if (!row?.user_id || !(await consumeToken(deps.store, row.id, now())))
-      throw new PortcullisError('invalid_code', 'The link is invalid, expired or already used')
+    const row = await consumeOnce(deps.store.db, 'mfa_recovery_cancel', hashToken(token), now())
+    if (!row?.user_id) throw new PortcullisError('invalid_code', 'The link is invalid, expired or already used')
     await voidUserTokens(deps.store, row.user_id, RECOVERY_PURPOSES, now())
     await deps.audit.record('mfa_recovery_cancelled', row.user_id, context, { by: 'link' })
   }
@@ -106,7 +105,9 @@ export function createMfaRecoveryService(deps: MfaRecoveryDeps) {
       })
     }
     const user = await deps.accounts.authenticate(row.email, password, context)
-    if (!(await consumeToken(deps.store, row.id, now()))) throw new PortcullisError('invalid_code', 'The recovery link was already used')
+    if (!(await consumeOnce(deps.store.db, 'mfa_recovery', row.token_hash, now()))) {
+      throw new PortcullisError('invalid_code', 'The recovery link was already used')
+    }
     await voidUserTokens(deps.store, user.id, RECOVERY_PURPOSES, now())
     // Not resetUser: that is an operator's act, and its audit entry and notice say so.
     await deps.mfa.removeFactors(user.id, context, 'email_recovery')

@@ -16,7 +16,7 @@ import { hashToken } from '../../crypto/token.js'
 import { PortcullisError } from '../../errors.js'
 import type { RequestContext } from '../../request-context.js'
 import type { WebauthnCredentialRow } from '../../store/database.js'
-import { consumeToken, findLiveToken, insertToken, type TokenPurpose } from '../../store/one-time-tokens.js'
+import { consumeOnce, insertToken, type TokenPurpose } from '../../store/one-time-tokens.js'
 import type { Executor, Store } from '../../store/store.js'
 import type { AuditService } from '../audit/index.js'
 import type { LockoutService } from '../lockout/index.js'
@@ -97,8 +97,8 @@ export function createWebauthnService(deps: WebauthnDeps) {
   async function takeCeremony(purpose: TokenPurpose, response: { response?: { clientDataJSON?: unknown } } | null) {
     const challenge = signedChallenge(response)
     if (!challenge) return null
-    const row = await findLiveToken(deps.store, purpose, hashToken(challenge), now())
-    if (!row || !(await consumeToken(deps.store, row.id, now()))) return null
+    const row = await consumeOnce(deps.store.db, purpose, hashToken(challenge), now())
+    if (!row) return null
     return { challenge, userId: row.user_id, challengeId: row.challenge_id }
   }
 
