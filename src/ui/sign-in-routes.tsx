@@ -32,7 +32,9 @@ export function signInRoutes(ui: UiKit) {
   const placement = { email: 'email', password: 'password', credentials: 'password', code: 'code', minLength: policy.minLength, maxLength: policy.maxLength }
 
   const loginPage = (c: UiContext, props: { email?: string; errors?: FieldErrors; notice?: LoginProps['notice'] }, error?: unknown) =>
-    ui.render(c, 'Sign in', <LoginPage product={ui.product} api={ui.options.basePath} {...props} />, { status: error ? ui.statusOf(error) : 200 })
+    ui.render(c, 'Sign in', <LoginPage product={ui.product} api={ui.options.basePath} signUpOpen={api.accounts.signUpMode() !== 'closed'} {...props} />, {
+      status: error ? ui.statusOf(error) : 200,
+    })
 
   const signUpClosed = (c: UiContext) =>
     ui.render(
