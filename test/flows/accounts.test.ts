@@ -150,6 +150,18 @@ describe.each(dialects)('$name: account deletion and administration', (dialect) 
       expect(again.body.error.code).toBe('invalid_code')
     })
 
+    it('refuses an invitation link of an account disabled since', async () => {
+      t = await createTestAuth(dialect, { adminToken: ADMIN_TOKEN })
+      const created = await admin('POST', '/users', { email: 'gone@example.com' })
+      await t.auth.flushMail()
+      const token = /signup\/complete\?token=([A-Za-z0-9_-]+)/.exec(t.mailbox.lastTo('gone@example.com')?.text ?? '')?.[1]
+      expect((await admin('POST', `/users/${created.body.user.id}/disable`)).status).toBe(204)
+      const refused = await t.request('POST', '/signup/complete', { body: { token, password: 'the person chose this one' } })
+      expect(refused.status).toBe(403)
+      expect(refused.body.error.code).toBe('account_disabled')
+      expect(await t.store.db.selectFrom('sessions').select('id').execute()).toEqual([])
+    })
+
     it('lists users newest first, a page at a time, and searches by part of the email', async () => {
       t = await createTestAuth(dialect, { adminToken: ADMIN_TOKEN })
       const emails: string[] = []

@@ -133,6 +133,16 @@ describe.each(dialects)('$name: sign-up modes', (dialect) => {
       expect(await t.store.db.selectFrom('sessions').select('id').execute()).toHaveLength(1)
     })
 
+    it('mails one address at most three times an hour, answering 202 all the same', async () => {
+      t = await createTestAuth(dialect, options)
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const response = await t.request('POST', '/signup', { body: { email: 'often@example.com' }, ip: `192.0.2.${attempt + 1}` })
+        expect(response.status).toBe(202)
+      }
+      await t.auth.flushMail()
+      expect(t.mailbox.messages.filter((message) => message.to === 'often@example.com')).toHaveLength(3)
+    })
+
     it('refuses an expired link', async () => {
       t = await createTestAuth(dialect, options)
       await t.request('POST', '/signup', { body: { email: 'late@example.com' } })

@@ -41,6 +41,7 @@ export interface SignUpDeps {
 
 export const SIGNUP_LINK_TTL_SECONDS = 30 * 60
 export const ACCOUNT_SETUP_TTL_SECONDS = 72 * 3600
+const MAILS_PER_ADDRESS = 3
 
 export interface SignUpInput {
   email: string
@@ -125,8 +126,15 @@ export function createSignUpService(deps: SignUpDeps) {
    * taken one is told it already has an account. No password is taken here.
    */
   async function startVerifiedSignUp(email: string, name: string | undefined): Promise<void> {
+    // One address gets a few mails an hour however many addresses ask; past that the answer is
+    // the same 202 and nothing is sent, for new and taken emails alike.
+    const mailable = await deps.lockout.consume(`signup-mail:email:${email}`, MAILS_PER_ADDRESS, 3600).then(
+      () => true,
+      () => false,
+    )
     const existing = await queries.findUserByEmail(deps.store, email)
     const token = await mint('signup', email, null, name?.trim() ? JSON.stringify({ name: name.trim() }) : null, SIGNUP_LINK_TTL_SECONDS)
+    if (!mailable) return
     if (existing) {
       const base = deps.options.publicUrl
       deps.outbox.send(accountExistsMessage(product, email, publicPage(base, '/login'), publicPage(base, '/password/forgot')))
@@ -170,6 +178,7 @@ export function createSignUpService(deps: SignUpDeps) {
       return { user: toUser(row, false), outcome: { kind: 'session', userId: row.id, issued: prepared.issued } as SignInOutcome }
     }
     if (!invited) throw new PortcullisError('invalid_code', 'The link is invalid, expired or already used')
+    if (invited.disabled_at !== null) throw new PortcullisError('account_disabled', 'This account has been disabled by an administrator')
     const prepared = deps.sessions.prepare(invited.id, { aal: 1, mfaAt: null, trustedDevice: false }, context)
     if (!(await queries.setFirstPassword(deps.store, invited.id, passwordHash, now(), spendAndWrite(prepared.write)))) {
       throw new PortcullisError('invalid_code', 'The link is invalid, expired or already used')
