@@ -4,7 +4,7 @@ import { type AuthOptions, type ResolvedOptions, resolveOptions } from './config
 import { sharedArgon2Pool } from './crypto/argon2-pool.js'
 import { createKeyring } from './crypto/keys.js'
 import { cryptoRandom } from './crypto/random.js'
-import { createAccountService, createEmailLinkService, findUserById, toUser } from './features/accounts/index.js'
+import { createAccountService, createEmailLinkService, createSignUpService, findUserById, toUser } from './features/accounts/index.js'
 import { accountOperations } from './features/accounts/openapi.js'
 import { accountRoutes } from './features/accounts/routes.js'
 import { createAdminService } from './features/admin/index.js'
@@ -79,7 +79,7 @@ export function createAuth(input: AuthOptions = {}) {
   const factors = [totp.factor, webauthn.factor, recoveryCodes.factor, ...(options.emailSecondFactor ? [emailOtp.factor] : [])]
   const challenges = createChallengeService({ ...base, audit, lockout, factors, options })
   const trustedDevices = createTrustedDeviceService({ ...base, audit, options })
-  const stepUp = createStepUp({ clock, audit, lockout, factors: [totp.factor, recoveryCodes.factor] })
+  const stepUp = createStepUp({ clock, audit, lockout, factors: [totp.factor, recoveryCodes.factor, webauthn.factor], markMfa: sessions.markMfa })
   const mfa = createMfaService({
     store,
     clock,
@@ -95,10 +95,23 @@ export function createAuth(input: AuthOptions = {}) {
     options,
   })
   const emailLinks = createEmailLinkService({ ...base, outbox, audit, lockout, sessions, mfa, options })
-  const accounts = createAccountService({ ...base, audit, lockout, sessions, mfa, emailLinks, outbox, options })
+  const signUps = createSignUpService({ ...base, outbox, audit, lockout, sessions, emailLinks, options })
+  const accounts = createAccountService({
+    ...base,
+    audit,
+    lockout,
+    sessions,
+    mfa,
+    emailLinks,
+    signUps,
+    outbox,
+    options,
+    // Disabling or deleting an account also revokes its single sign-on grants (called after start-up, once `oidc` exists).
+    endSignOnGrants: (userId, context, reason) => oidc.revokeGrantsForUser(userId, context, reason),
+  })
   const magicLinks = createMagicLinkService({ ...base, outbox, lockout, options })
   const mfaRecovery = createMfaRecoveryService({ ...base, outbox, audit, lockout, accounts, challenges, mfa, options })
-  const admin = createAdminService({ accounts, mfa, lockout, audit })
+  const admin = createAdminService({ store, accounts, mfa, lockout, audit, sessions })
 
   const oidc = createOidc({
     ...base,
@@ -107,10 +120,10 @@ export function createAuth(input: AuthOptions = {}) {
     options,
     resolveSession: (token) => sessions.resolve(token),
     endSession: ({ session }, context) => sessions.revoke(session.userId, session.id, session.id, context, 'logout'),
-    // The accounts service decides who may sign in; an unknown user may not.
+    // Who may sign in is the accounts' rule: an unknown or disabled user may not.
     claimsOf: async (userId) => {
       const user = await findUserById(store, userId)
-      return user ? { email: user.email, email_verified: user.email_verified_at !== null, name: user.name } : undefined
+      return user && user.disabled_at === null ? { email: user.email, email_verified: user.email_verified_at !== null, name: user.name } : undefined
     },
   })
 

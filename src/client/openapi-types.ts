@@ -3887,9 +3887,11 @@ export interface operations {
             content: {
                 "application/json": {
                     challenge?: string;
+                    stepUp?: boolean;
                 };
                 "application/x-www-form-urlencoded": {
                     challenge?: string;
+                    stepUp?: boolean;
                 };
             };
         };

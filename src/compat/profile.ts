@@ -74,12 +74,12 @@ export function sessionAnswer(
 
 /** Completes a native challenge with a named method; the answer's shape is the profile's. */
 export async function completeChallenge(c: Context<AppEnv>, services: CompatServices, challenge: string, method: MfaMethod, code: string) {
-  const { outcome } = await services.mfa.completeChallenge(challenge, method, code, false, c.get('context'))
+  const { outcome } = await services.mfa.completeChallenge(challenge, method, { code }, false, c.get('context'))
   return { outcome: outcome as SessionOutcome, user: await services.accounts.getUser(outcome.userId) }
 }
 
 /** True for an HTML form post (the document's curl `-d` sends one too). */
-export const isFormPost = (c: Context) => /application\/x-www-form-urlencoded|multipart\/form-data/.test(c.req.header('content-type') ?? '')
+export { isFormPost } from '../http/body.js'
 
 /** A mailed link on PUBLIC_URL, its path kept (API.md, "Links in mail"). */
 export const publicLink = (services: CompatServices, path: string) => `${services.kit.options.publicUrl.replace(/\/+$/, '')}${path}`

@@ -27,7 +27,7 @@ export const togo: Profile = {
   routes: (s: CompatServices, mount: string) => {
     const { kit, mfa } = s
     const challengeAnswer = async (c: Parameters<typeof signInResponse>[0], token: string, method: 'totp' | 'recovery_code' | 'email_otp', typed: string) => {
-      const { outcome } = await mfa.completeChallenge(token, method, typed, false, c.get('context'))
+      const { outcome } = await mfa.completeChallenge(token, method, { code: typed }, false, c.get('context'))
       return signInResponse(c, kit.options, await s.accounts.getUser(outcome.userId), outcome)
     }
     return [

@@ -59,6 +59,16 @@ describe('loadConfigFromEnv', () => {
     expect(loadConfigFromEnv({ MFA_LOCKOUT_MINUTES: '1h' }).lockoutMinutes).toBe(60)
   })
 
+  it('reads SIGNUP_MODE and SIGNUP_RATE_LIMIT as a count per window, defaulting to open and 10/1h', () => {
+    expect(resolveOptions(loadConfigFromEnv({}))).toMatchObject({ signupMode: 'open', signupRateLimit: { limit: 10, windowSeconds: 3600 } })
+    expect(loadConfigFromEnv({ SIGNUP_MODE: 'verify_first', SIGNUP_RATE_LIMIT: '25/30m' })).toMatchObject({
+      signupMode: 'verify_first',
+      signupRateLimit: { limit: 25, windowSeconds: 1800 },
+    })
+    const error = configError(() => loadConfigFromEnv({ SIGNUP_MODE: 'sometimes', SIGNUP_RATE_LIMIT: 'lots' }))
+    expect(error.issues.map((issue) => issue.path).sort()).toEqual(['SIGNUP_MODE', 'SIGNUP_RATE_LIMIT'])
+  })
+
   it('reads whole numbers', () => {
     expect(loadConfigFromEnv({ MFA_LOCKOUT_THRESHOLD: '7', MFA_PW_MIN_LEN: '14', MFA_TRUST_DEVICE_DAYS: '0', TRUST_PROXY: '1' })).toMatchObject({
       lockoutThreshold: 7,

@@ -42,6 +42,18 @@ export function loadConfigFromEnv(env: Env = process.env): AuthOptions {
       .map((item) => item.trim())
       .filter(Boolean)
 
+  // "10/1h": a count per window.
+  const rate = (name: string): { limit: number; windowSeconds: number } | undefined => {
+    const value = text(name)
+    if (value === undefined) return undefined
+    const [count, window] = value.split('/')
+    const windowSeconds = window === undefined ? null : parseDurationSeconds(window.trim())
+    if (!count || !/^\d+$/.test(count.trim()) || windowSeconds === null) {
+      issues.push({ path: name, message: `"${value}" is not a rate such as 10/1h` })
+      return undefined
+    }
+    return { limit: Number(count.trim()), windowSeconds }
+  }
   const lockoutMinutes = text('MFA_LOCKOUT_MINUTES')
   const options: AuthOptions = {
     databaseUrl: text('DATABASE_URL'),
@@ -74,6 +86,8 @@ export function loadConfigFromEnv(env: Env = process.env): AuthOptions {
     oidcEnabled: flag('OIDC_ENABLED'),
     oidcIssuer: text('OIDC_ISSUER'),
     hashQueueLimit: text('HASH_QUEUE_LIMIT')?.toLowerCase() === 'auto' ? 'auto' : integer('HASH_QUEUE_LIMIT'),
+    signupMode: text('SIGNUP_MODE') as AuthOptions['signupMode'],
+    signupRateLimit: rate('SIGNUP_RATE_LIMIT'),
   }
   // Each value is also checked against createAuth's schema, so one error names every bad variable.
   const reported = new Set(issues.map((issue) => issue.path))
@@ -116,6 +130,8 @@ const ENV_NAMES = {
   oidcEnabled: 'OIDC_ENABLED',
   oidcIssuer: 'OIDC_ISSUER',
   hashQueueLimit: 'HASH_QUEUE_LIMIT',
+  signupMode: 'SIGNUP_MODE',
+  signupRateLimit: 'SIGNUP_RATE_LIMIT',
 } as const
 
 function minutesOf(seconds: number | undefined): number | undefined {

@@ -50,6 +50,10 @@ export const optionsSchema = z
     verifyEmailOnSignUp: z.boolean().default(true),
     /** Send email sign-in codes and links only to verified addresses. */
     requireVerifiedEmailForOtp: z.boolean().default(false),
+    /** open: sign-up makes the account at once; verify_first: a mailed link first (no enumeration); closed: administrators only. */
+    signupMode: z.enum(['open', 'verify_first', 'closed']).default('open'),
+    /** Sign-ups per client address per window. */
+    signupRateLimit: z.object({ limit: z.number().int().min(1), windowSeconds: z.number().int().min(1) }).default({ limit: 10, windowSeconds: 3600 }),
     allowedOrigins: z.array(origin).default([]),
     allowedRedirects: z.array(origin).default([]),
     /** Compatibility profiles served beside the native API (API.md, "Compatibility profiles"). */

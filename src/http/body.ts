@@ -43,6 +43,11 @@ export const refuseNulInUrl: MiddlewareHandler = async (c, next) => {
   await next()
 }
 
+/** True for an HTML form's post (a browser), which is answered with a redirect rather than JSON. */
+export function isFormPost(c: Context): boolean {
+  return /application\/x-www-form-urlencoded|multipart\/form-data/.test(c.req.header('content-type') ?? '')
+}
+
 /** Validates the query string like a body. */
 export function parseQuery<T extends z.ZodType>(c: Context, schema: T): z.output<T> {
   return validate(schema, c.req.query())

@@ -30,11 +30,13 @@ export function signInResponse(
   outcome: SignInOutcome,
   status: 200 | 201 = 200,
   device: DeviceGrant | null = null,
+  redirectTo: string | null = null,
 ): Response {
   if (outcome.kind === 'challenge') {
     return c.json({ mfaRequired: true, challenge: outcome.challenge, expiresIn: outcome.expiresIn, methods: outcome.methods }, 200)
   }
   const body: Record<string, unknown> = { user }
+  if (redirectTo) body.redirectTo = redirectTo
   if (outcome.issued.session.trustedDevice) body.session = sessionJson(outcome.issued.session)
   if (wantsTokenFlow(c)) {
     body.token = outcome.issued.token

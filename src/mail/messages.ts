@@ -105,6 +105,8 @@ export function mfaRecoveryMessage(product: string, to: string, completeUrl: str
 export const SECURITY_NOTICES = {
   factor_enrolled: 'A second factor was added to your account.',
   factor_disabled: 'A second factor was removed from your account.',
+  passkey_added: 'A passkey was added to your account.',
+  passkey_removed: 'A passkey was removed from your account.',
   admin_mfa_reset: 'An administrator removed every second factor from your account and signed out all devices.',
   recovery_codes_generated: 'New recovery codes were made for your account; the old ones no longer work.',
   trusted_device_added: 'A new device was trusted to skip the second factor when signing in.',
@@ -122,5 +124,44 @@ export function securityNoticeMessage(product: string, to: string, notice: Secur
     to,
     subject: 'security notice',
     lines: [SECURITY_NOTICES[notice], `When: ${at.toUTCString()}.`, 'If this was not you, change your password now and review your account security.'],
+  })
+}
+
+export function signUpLinkMessage(product: string, to: string, url: string, ttlSeconds: number): MailMessage {
+  return compose({
+    product,
+    to,
+    subject: 'finish creating your account',
+    lines: [
+      `Open the link below to choose a password and finish creating your ${product} account. It expires in ${duration(ttlSeconds)} and works once.`,
+      'If you did not ask for an account, ignore this message; nothing was created.',
+    ],
+    action: { label: 'Choose a password', url },
+  })
+}
+
+export function accountExistsMessage(product: string, to: string, signInUrl: string, resetUrl: string): MailMessage {
+  return compose({
+    product,
+    to,
+    subject: 'you already have an account',
+    lines: [
+      `Someone asked to create a ${product} account for this address, but you already have one. Nothing was changed.`,
+      'Sign in below, or reset your password if you forgot it. If this was not you, ignore this message.',
+    ],
+    action: { label: 'Sign in', url: signInUrl },
+    footer: { label: 'Reset your password', url: resetUrl },
+  })
+}
+
+export function accountSetupMessage(product: string, to: string, url: string, ttlSeconds: number): MailMessage {
+  return compose({
+    product,
+    to,
+    subject: 'your new account',
+    lines: [
+      `An administrator created a ${product} account for this address. Open the link below to choose its password. It expires in ${duration(ttlSeconds)} and works once.`,
+    ],
+    action: { label: 'Choose a password', url },
   })
 }

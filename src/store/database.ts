@@ -27,6 +27,8 @@ export interface UserRow {
   email_verified_at: number | null
   created_at: number
   updated_at: number
+  /** Set while an administrator has disabled the account. */
+  disabled_at: number | null
 }
 
 export interface SessionRow {
@@ -89,6 +91,8 @@ export interface MfaChallengeRow {
   created_at: number
   expires_at: number
   completed_at: number | null
+  /** Where a magic link was meant to lead, once the second factor is done. */
+  redirect_to: string | null
 }
 
 export interface TrustedDeviceRow {

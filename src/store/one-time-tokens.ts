@@ -1,5 +1,5 @@
 import type { OneTimeTokenRow } from './database.js'
-import type { Store } from './store.js'
+import type { Executor, Store } from './store.js'
 
 /** What a one-time token is for; a token minted for one purpose is never looked up under another. */
 export type TokenPurpose =
@@ -13,6 +13,8 @@ export type TokenPurpose =
   | 'mfa_recovery_cancel'
   | 'webauthn_register'
   | 'webauthn_authenticate'
+  | 'signup'
+  | 'account_setup'
 
 /** Inserts a token, first voiding the unused ones of the same purpose and email (a new code replaces the old). */
 export async function replaceToken(store: Store, row: OneTimeTokenRow): Promise<void> {
@@ -63,18 +65,6 @@ export function findNewestLiveToken(
   return query.orderBy('created_at', 'desc').limit(1).executeTakeFirst()
 }
 
-/** Spends a token once: of two concurrent uses exactly one updates the row. */
-export async function consumeToken(store: Store, id: string, nowMs: number): Promise<boolean> {
-  const result = await store.db
-    .updateTable('one_time_tokens')
-    .set({ used_at: nowMs })
-    .where('id', '=', id)
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', nowMs)
-    .executeTakeFirst()
-  return result.numUpdatedRows === 1n
-}
-
 /** Counts a wrong guess at a code and voids the code once it reaches the limit. */
 export async function countWrongGuess(store: Store, id: string, maxAttempts: number, nowMs: number): Promise<void> {
   await store.db
@@ -101,4 +91,21 @@ export async function voidUserTokens(store: Store, userId: string, purposes: Tok
     .where('used_at', 'is', null)
     .executeTakeFirst()
   return Number(result.numUpdatedRows)
+}
+
+/**
+ * Spends a live token of a purpose by its hash in one conditional `UPDATE … RETURNING`: of two
+ * concurrent uses exactly one gets the row, and a used, expired or unknown token gets nothing.
+ * Takes an executor, so the spending can share a transaction with what the token unlocks.
+ */
+export function consumeOnce(db: Executor, purpose: TokenPurpose, tokenHash: string, nowMs: number): Promise<OneTimeTokenRow | undefined> {
+  return db
+    .updateTable('one_time_tokens')
+    .set({ used_at: nowMs })
+    .where('purpose', '=', purpose)
+    .where('token_hash', '=', tokenHash)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', nowMs)
+    .returningAll()
+    .executeTakeFirst()
 }

@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely'
 import type { Database } from './database.js'
+import { trackWrites, type WriteKey, WriteTrackingPlugin, writeKeyOf } from './write-tracking.js'
 
 // Enough for every distinct statement the features issue; `IN (…)` lists of other lengths come and go.
 const STATEMENT_CACHE_SIZE = 500
@@ -26,7 +27,19 @@ export function openSqlite(path: string): SqliteStore {
   connection.pragma('foreign_keys = ON')
   const writes = new WriteCounter()
   const otherCommits = commitsByOtherConnections(connection)
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection, STATEMENT_CACHE_SIZE, writes) }) })
+  const plugin = new WriteTrackingPlugin()
+  // Counted before the write runs, so a failed write invalidates as well: too often is harmless, too rarely is not.
+  const dialect = new (class extends SqliteDialect {
+    override createDriver() {
+      return trackWrites(super.createDriver(), (node) => {
+        // A node the plugin never saw was made by a later plugin (classified here), or is the
+        // driver's own BEGIN/COMMIT (raw, and no write of a table).
+        const key = plugin.keyOf(node) ?? (node.kind === 'RawNode' ? null : writeKeyOf(node))
+        writes.count(key)
+      })
+    }
+  })({ database: withStatementCache(connection, STATEMENT_CACHE_SIZE) })
+  const db = new Kysely<Database>({ dialect, plugins: [plugin] })
   return {
     db,
     changeStamp: (tables) => writes.total(tables) + otherCommits(),
@@ -59,44 +72,20 @@ function commitsByOtherConnections(connection: SQLite.Database): () => number {
   }
 }
 
-// Statements that open or end a transaction write no table.
-const TRANSACTION_CONTROL = /^\s*(?:begin|commit|end|rollback|savepoint|release)\b/i
-// The table right after the verb, past an optional schema ("main"."sessions").
-const WRITTEN_TABLE = /^\s*(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+(?:(?:"[^"]+"|\w+)\.)?(?:"([^"]+)"|(\w+))/i
-// An insert that can only add rows ("insert or replace" and "do update" upserts change existing ones).
-const PLAIN_INSERT = /^\s*insert\s+into\b/i
-const UPSERT = /\bon\s+conflict\b[\s\S]*\bdo\s+update\b/i
-const READ_ONLY = /^\s*(?:select|pragma|explain)\b/i
-const WRITE_WORD = /\b(?:insert|update|delete|replace)\b/i
-
 /**
  * Counts the writes this connection runs, per table: inserts that only add rows under
- * `insert:<table>`, every other write under `<table>`. A write whose table it cannot read (DDL,
- * raw SQL of another shape) counts against every table, so a reader that trusts the count is
- * never told "unchanged" wrongly.
+ * `insert:<table>`, every other write under `<table>`, and what cannot be placed (raw SQL, DDL)
+ * under '*', which counts against every table. The key comes from the query's nodes
+ * (WriteTrackingPlugin), never from its SQL text.
  */
 class WriteCounter {
   private readonly byTable = new Map<string, number>()
   private unknown = 0
 
-  /**
-   * What a statement changes: a key as above, null for nothing, or '*' for anything. A write with
-   * RETURNING is a "reader" to better-sqlite3, so the SQL text decides, not the driver.
-   */
-  static tableOf(sql: string, reader: boolean): string | null {
-    if (TRANSACTION_CONTROL.test(sql)) return null
-    const match = WRITTEN_TABLE.exec(sql)
-    if (match) {
-      const table = match[1] ?? match[2] ?? '*'
-      return table !== '*' && PLAIN_INSERT.test(sql) && !UPSERT.test(sql) ? `insert:${table}` : table
-    }
-    if (!reader) return '*'
-    return READ_ONLY.test(sql) || !WRITE_WORD.test(sql) ? null : '*'
-  }
-
-  count(table: string): void {
-    if (table === '*') this.unknown++
-    else this.byTable.set(table, (this.byTable.get(table) ?? 0) + 1)
+  count(key: WriteKey): void {
+    if (key === null) return
+    if (key === '*') this.unknown++
+    else this.byTable.set(key, (this.byTable.get(key) ?? 0) + 1)
   }
 
   total(tables: readonly string[]): number {
@@ -112,7 +101,7 @@ class WriteCounter {
  * used first out. Reuse is safe: better-sqlite3 runs a statement to completion synchronously, and
  * Kysely's single-connection mutex keeps a streaming iterator from sharing it.
  */
-function withStatementCache(connection: SQLite.Database, size: number, writes: WriteCounter): SqliteDatabase {
+function withStatementCache(connection: SQLite.Database, size: number): SqliteDatabase {
   const statements = new Map<string, SqliteStatement>()
   return {
     prepare(sql) {
@@ -120,36 +109,13 @@ function withStatementCache(connection: SQLite.Database, size: number, writes: W
       if (statement) {
         statements.delete(sql)
       } else {
-        statement = counted(connection.prepare(sql), sql, writes)
+        statement = connection.prepare(sql)
         if (statements.size >= size) statements.delete(statements.keys().next().value as string)
       }
       statements.set(sql, statement)
       return statement
     },
     close: () => connection.close(),
-  }
-}
-
-/** A write statement that counts each run against its table, however it is run; reads are handed over as they are. */
-function counted(statement: SQLite.Statement, sql: string, writes: WriteCounter): SqliteStatement {
-  const table = WriteCounter.tableOf(sql, statement.reader)
-  if (table === null) return statement
-  // Counted before the write, so a failed write invalidates as well: too often is harmless, too rarely is not.
-  const count = () => writes.count(table)
-  return {
-    reader: statement.reader,
-    all(parameters) {
-      count()
-      return statement.all(parameters)
-    },
-    iterate(parameters) {
-      count()
-      return statement.iterate(parameters)
-    },
-    run(parameters) {
-      count()
-      return statement.run(parameters)
-    },
   }
 }
 

@@ -19,6 +19,7 @@ const NOTICES: Record<string, SecurityProps['notice']> = {
   totp_removed: { kind: 'ok', text: 'The authenticator app was removed. Your passkeys still protect your account.' },
   passkey_added: { kind: 'ok', text: 'Your passkey was added. You can sign in with it, or use it as your second step.' },
   passkey_deleted: { kind: 'ok', text: 'That passkey was deleted.' },
+  stepped_up: { kind: 'ok', text: 'Confirmed. For the next 10 minutes, changes here need no further code.' },
   enrollment_expired: { kind: 'error', text: 'That setup expired. Start again: you will get a new QR code.' },
   already_on: { kind: 'info', text: 'An authenticator app is already set up.' },
   device_forgotten: { kind: 'ok', text: 'That device will be asked for a code at its next sign-in.' },

@@ -135,7 +135,7 @@ export function ButtonForm(props: { action: string; label: string; class?: strin
  * script finds WebAuthn, so a browser without it never shows a dead button.
  */
 export function PasskeyButton(props: {
-  kind: 'register' | 'sign-in' | 'challenge'
+  kind: 'register' | 'sign-in' | 'challenge' | 'step-up'
   api: string
   label: string
   id: string

@@ -59,8 +59,16 @@ export function explain(error: unknown, place: ErrorPlacement = {}): FieldErrors
       return at(undefined, `Too many attempts. For your safety this is paused for a while: try again ${waitWords(error.retryAfterSeconds)}.`)
     case 'invalid_code':
       return at(place.code, codeWords(error))
-    case 'step_up_required':
-      return at(place.code, 'To do this, confirm it is you: enter a code from your authenticator app, or a recovery code.')
+    case 'step_up_required': {
+      const methods = (error.details ?? []).map((detail) => (detail as { method?: string }).method)
+      if (methods.includes('sign_in')) return at(undefined, 'To do this, sign out and sign in again first: it needs a sign-in from the last 10 minutes.')
+      const passkey = methods.includes('webauthn') ? ', or confirm with a passkey' : ''
+      return at(place.code, `To do this, confirm it is you: enter a code from your authenticator app, or a recovery code${passkey}.`)
+    }
+    case 'account_disabled':
+      return at(undefined, 'This account has been disabled by an administrator. Contact them to have it enabled again.')
+    case 'forbidden':
+      return at(undefined, 'That is not allowed here.')
     case 'conflict':
       return at(place.email, place.email ? 'An account with this email address already exists. Sign in instead.' : 'That is already done.')
     case 'invalid_request': {

@@ -13,6 +13,7 @@ import { createUiKit, HOME, type UiEnv, type UiKit } from './kit.js'
 import { MessagePage } from './pages/message.js'
 import { secondFactorRoutes } from './second-factor-routes.js'
 import { signInRoutes } from './sign-in-routes.js'
+import { signUpRoutes } from './sign-up-routes.js'
 
 export interface UiOptions {
   /** Shown in titles and the header; defaults to the TOTP issuer. */
@@ -96,6 +97,7 @@ export function createUiApp(auth: Auth, options: UiOptions = {}): Hono<UiEnv> {
 
   app.get('/', async (c) => ui.redirect(c, (await ui.session(c)) ? HOME : '/login'))
   app.route('/', signInRoutes(ui))
+  app.route('/', signUpRoutes(ui))
   app.route('/', secondFactorRoutes(ui))
   app.route('/', accountRoutes(ui))
   app.route('/', emailLinkRoutes(ui))

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { PortcullisError } from '../errors.js'
-import { MAX_CHALLENGE_ATTEMPTS, type MfaMethod } from '../features/mfa/index.js'
+import { factorInputOf, MAX_CHALLENGE_ATTEMPTS, type MfaMethod } from '../features/mfa/index.js'
 import { verifyBody } from '../features/mfa/schema.js'
 import { parseBody } from '../http/body.js'
 import type { FieldErrors } from './components.js'
@@ -59,8 +59,14 @@ export function secondFactorRoutes(ui: UiKit) {
     const form = await formValues(c)
     try {
       const body = await parseBody(c, verifyBody)
-      const { outcome, device } = await api.mfa.completeChallenge(body.challenge, body.method, body.code, body.trustDevice ?? false, ui.context(c))
-      return ui.continueSignIn(c, outcome, device)
+      const { outcome, device, redirectTo } = await api.mfa.completeChallenge(
+        body.challenge,
+        body.method,
+        factorInputOf(body.method, body.code),
+        body.trustDevice ?? false,
+        ui.context(c),
+      )
+      return ui.continueSignIn(c, outcome, device, redirectTo ?? undefined)
     } catch (error) {
       const errors = explain(error, placement)
       if (!errors || !form.challenge) return restart(c, error)

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { PortcullisError } from '../errors.js'
-import { signInBody, signUpBody } from '../features/accounts/schema.js'
+import { signInBody } from '../features/accounts/schema.js'
 import { sendBody as otpSendBody, verifyBody as otpVerifyBody } from '../features/email-otp/schema.js'
 import { MAGIC_LINK_TTL_SECONDS } from '../features/magic-link/index.js'
 import { sendBody as linkSendBody, tokenBody } from '../features/magic-link/schema.js'
@@ -14,7 +14,6 @@ import { EmailCodePage } from './pages/email-code.js'
 import { ConfirmLinkPage } from './pages/email-links.js'
 import { LoginPage, type LoginProps } from './pages/login.js'
 import { MessagePage } from './pages/message.js'
-import { SignUpPage } from './pages/signup.js'
 
 const LOGIN_NOTICES: Record<string, LoginProps['notice']> = {
   signed_out: { kind: 'ok', text: 'You are signed out.' },
@@ -32,28 +31,20 @@ export function signInRoutes(ui: UiKit) {
   const placement = { email: 'email', password: 'password', credentials: 'password', code: 'code', minLength: policy.minLength, maxLength: policy.maxLength }
 
   const loginPage = (c: UiContext, props: { email?: string; errors?: FieldErrors; notice?: LoginProps['notice'] }, error?: unknown) =>
-    ui.render(c, 'Sign in', <LoginPage product={ui.product} api={ui.options.basePath} next={ui.signInReturn(c) ?? HOME} {...props} />, {
-      status: error ? ui.statusOf(error) : 200,
-    })
-
-  app.get('/signup', async (c) => {
-    if (await ui.session(c)) return ui.redirect(c, HOME)
-    return ui.render(c, 'Create account', <SignUpPage product={ui.product} minLength={policy.minLength} />)
-  })
-
-  app.post('/signup', async (c) => {
-    const form = await formValues(c)
-    try {
-      const body = await parseBody(c, signUpBody)
-      const { outcome } = await api.accounts.signUp(body, ui.context(c))
-      return ui.continueSignIn(c, outcome, null, `${HOME}?notice=welcome`)
-    } catch (error) {
-      const errors = explain(error, placement)
-      if (!errors) throw error
-      const page = <SignUpPage product={ui.product} minLength={policy.minLength} email={form.email} name={form.name} errors={errors} />
-      return ui.render(c, 'Create account', page, { status: ui.statusOf(error) })
-    }
-  })
+    ui.render(
+      c,
+      'Sign in',
+      <LoginPage
+        product={ui.product}
+        api={ui.options.basePath}
+        next={ui.signInReturn(c) ?? HOME}
+        signUpOpen={api.accounts.signUpMode() !== 'closed'}
+        {...props}
+      />,
+      {
+        status: error ? ui.statusOf(error) : 200,
+      },
+    )
 
   app.get('/login', async (c) => {
     if (await ui.session(c)) return ui.redirect(c, ui.signInReturn(c) ?? HOME)
@@ -154,7 +145,7 @@ export function signInRoutes(ui: UiKit) {
     try {
       const body = await parseBody(c, tokenBody)
       const { userId, redirectTo } = await api.magicLinks.verify(body.token)
-      return ui.continueSignIn(c, await api.mfa.afterFirstFactor(userId, 'magic_link', ui.context(c)), null, redirectTo ?? HOME)
+      return ui.continueSignIn(c, await api.mfa.afterFirstFactor(userId, 'magic_link', ui.context(c), null, redirectTo), null, redirectTo ?? HOME)
     } catch (error) {
       if (!(error instanceof PortcullisError) || !['invalid_code', 'invalid_request'].includes(error.code)) throw error
       const page = (

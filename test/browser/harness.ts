@@ -63,6 +63,7 @@ export async function startUiServer(options: AuthOptions = {}, ui: UiSettings = 
     // With `smtpUrl` (e.g. test/support/smtp-peer.ts) mail goes out over SMTP; otherwise to the mailbox.
     mailer: options.smtpUrl ? undefined : mailbox,
     logger: pino({ level: 'silent' }),
+    signupRateLimit: { limit: 10_000, windowSeconds: 3600 },
     ...options,
   })
   await auth.migrate()
@@ -193,7 +194,9 @@ export async function createEnrolledUser(server: UiServer, email = newEmail('mfa
     ip: '127.0.0.1',
     userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Version/17.5 Mobile/15E148 Safari/604.1',
   }
-  const { user } = await api.accounts.signUp({ email, password: PASSWORD }, context)
+  const created = await api.accounts.signUp({ email, password: PASSWORD }, context)
+  if (created.kind !== 'created') throw new Error('the browser tests run with SIGNUP_MODE=open')
+  const { user } = created
   const enrollment = await api.mfa.enrollTotp(user.id)
   const { recoveryCodes } = await api.mfa.confirmTotp(user.id, enrollment.enrollmentId, server.totp(enrollment.secret), context)
   server.clock.advance(30_000)

@@ -268,7 +268,9 @@ describeInBrowser('OpenID Connect provider', () => {
   it('steps an aal 1 session up to aal 2 with the authenticator app when the client asks acr_values=aal2', async () => {
     const { page, errors } = await device.reset()
     const email = newEmail('stepup')
-    const { user } = await server.auth.api.accounts.signUp({ email, password: PASSWORD }, NO_CONTEXT)
+    const signedUp = await server.auth.api.accounts.signUp({ email, password: PASSWORD }, NO_CONTEXT)
+    if (signedUp.kind !== 'created') throw new Error('expected an account (SIGNUP_MODE=open)')
+    const { user } = signedUp
     const plain = await start(firstParty)
     await page.goto(plain.url.href)
     await page.getByLabel('Email address').fill(email)

@@ -54,6 +54,10 @@ describeInBrowser('web UI: passkeys', () => {
     await signUpInBrowser(page, server, email)
     await page.getByLabel('Name for the new passkey').fill('Test laptop')
     await page.getByRole('button', { name: 'Add a passkey' }).click()
+    // The first factor comes with recovery codes, shown once on the page.
+    await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor()
+    expect(await page.locator('ol.codes li').count()).toBe(10)
+    await page.getByRole('link', { name: 'I saved my recovery codes' }).click()
     await page.waitForURL((url) => url.search.includes('notice=passkey_added'))
     expect(await page.getByRole('status').textContent()).toContain('Your passkey was added')
     expect(await page.getByRole('heading', { name: /Passkeys/ }).textContent()).toContain('On')

@@ -45,6 +45,13 @@ const AUDIT_EVENT_TYPES = [
   'mfa_recovery_requested',
   'mfa_recovery_cancelled',
   'mfa_recovery_completed',
+  'step_up_completed',
+  'passkey_added',
+  'passkey_removed',
+  'account_created',
+  'account_deleted',
+  'account_disabled',
+  'account_enabled',
 ]
 
 // The OpenID provider's events (issue 15; README "Single sign-on" documents them), which API.md's list does not have yet.

@@ -18,7 +18,12 @@ const USERS = 12
 const ROUNDS = 4
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-crash-'))
 const databasePath = join(dir, 'auth.db')
-const env = { DATABASE_URL: `sqlite:${databasePath}`, PORTCULLIS_SECRET: 'crash-test-secret-'.padEnd(48, 'x'), MFA_LOCKOUT_THRESHOLD: '1000' }
+const env = {
+  DATABASE_URL: `sqlite:${databasePath}`,
+  PORTCULLIS_SECRET: 'crash-test-secret-'.padEnd(48, 'x'),
+  MFA_LOCKOUT_THRESHOLD: '1000',
+  SIGNUP_RATE_LIMIT: '1000/1h',
+}
 
 interface Client {
   email: string

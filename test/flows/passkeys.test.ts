@@ -57,7 +57,7 @@ describe.each(dialects)('$name: passkeys (WebAuthn)', (dialect) => {
       const overview = await t.request('GET', '/mfa', { token })
       expect(overview.body).toMatchObject({ enabled: true, factors: [{ id: registered.body.credential.id, type: 'webauthn' }] })
       expect((await t.request('GET', '/session', { token })).body.user.mfaEnabled).toBe(true)
-      const enrolled = (await t.auth.api.audit.list(user.id)).find((event) => event.type === 'factor_enrolled')
+      const enrolled = (await t.auth.api.audit.list(user.id)).find((event) => event.type === 'passkey_added')
       expect(enrolled?.data).toMatchObject({ type: 'webauthn' })
     })
 
@@ -128,7 +128,7 @@ describe.each(dialects)('$name: passkeys (WebAuthn)', (dialect) => {
     it('completes a password sign-in with an aal 2 session, once', async () => {
       const { email, password } = await userWithPasskey()
       const login = await t.signIn(email, password)
-      expect(login.body).toMatchObject({ mfaRequired: true, methods: ['webauthn', 'email_otp'] })
+      expect(login.body).toMatchObject({ mfaRequired: true, methods: ['webauthn', 'recovery_code', 'email_otp'] })
       const options = await authenticationOptions(login.body.challenge)
       expect(options.allowCredentials).toHaveLength(1)
       const assertion = authenticator.get(options)
@@ -227,7 +227,7 @@ describe.each(dialects)('$name: passkeys (WebAuthn)', (dialect) => {
       const fresh = await authenticateVerify(authenticator.get(await authenticationOptions()))
       expect((await t.request('DELETE', `/webauthn/credentials/${credential.id}`, { token: fresh.body.token })).status).toBe(204)
       expect((await t.request('GET', '/mfa', { token })).body).toMatchObject({ enabled: false, factors: [] })
-      const disabled = (await t.auth.api.audit.list(user.id)).find((event) => event.type === 'factor_disabled')
+      const disabled = (await t.auth.api.audit.list(user.id)).find((event) => event.type === 'passkey_removed')
       expect(disabled?.data).toMatchObject({ type: 'webauthn' })
     })
 
@@ -239,13 +239,31 @@ describe.each(dialects)('$name: passkeys (WebAuthn)', (dialect) => {
     })
   })
 
-  it('gives recovery codes to a passkey user who then turns on TOTP', async () => {
-    const { token } = await userWithPasskey()
-    const enrollment = await t.request('POST', '/mfa/totp/enroll', { token, body: {} })
+  it('returns recovery codes with a passkey that is the first factor, once, and keeps them when TOTP follows', async () => {
+    const account = await t.signUp()
+    const first = await registerVerify(account.token, authenticator.create(await registrationOptions(account.token)))
+    expect(first.body.recoveryCodes).toHaveLength(10)
+    expect((await t.request('GET', '/mfa', { token: account.token })).body.recoveryCodesRemaining).toBe(10)
+    // Adding another passkey needs a fresh second factor now: the first passkey steps up.
+    const stepUpOptions = (await t.request('POST', '/webauthn/authenticate/options', { token: account.token, body: { stepUp: true } })).body
+    const steppedUp = await t.request('POST', '/mfa/step-up', {
+      token: account.token,
+      body: { method: 'webauthn', response: authenticator.get(stepUpOptions) },
+    })
+    expect(steppedUp.status).toBe(204)
+    const second = await registerVerify(account.token, new SoftAuthenticator(ORIGIN).create(await registrationOptions(account.token)))
+    expect(second.status).toBe(200)
+    expect(second.body.recoveryCodes).toBeUndefined()
+    const enrollment = await t.request('POST', '/mfa/totp/enroll', { token: account.token, body: {} })
     const { decodeSecret, totpCodeAt } = await import('../../src/features/totp/index.js')
     const code = totpCodeAt(decodeSecret(enrollment.body.secret), Math.floor(t.clock.now().getTime() / 1000))
-    const confirmed = await t.request('POST', '/mfa/totp/confirm', { token, body: { enrollmentId: enrollment.body.enrollmentId, code } })
-    expect(confirmed.body.recoveryCodes).toHaveLength(10)
+    const confirmed = await t.request('POST', '/mfa/totp/confirm', { token: account.token, body: { enrollmentId: enrollment.body.enrollmentId, code } })
+    expect(confirmed.status).toBe(200)
+    expect(confirmed.body.recoveryCodes).toBeUndefined()
+    // A recovery code from the passkey's set completes a sign-in.
+    const challenge = (await t.signIn(account.email, account.password)).body.challenge
+    const recovered = await t.request('POST', '/mfa/verify', { body: { challenge, method: 'recovery_code', code: first.body.recoveryCodes[0] } })
+    expect(recovered.status).toBe(200)
   })
 
   it('is removed by an admin MFA reset', async () => {

@@ -54,7 +54,9 @@ export async function createTestAuth(dialect: DialectCase, options: AuthOptions 
   const mailbox = createMemoryMailer()
   // With `smtpUrl` the real SMTP mailer delivers (e.g. to test/support/smtp-peer.ts); otherwise the mailbox collects.
   const mailer = options.smtpUrl ? {} : { mailer: mailbox }
-  const auth = createAuth({ databaseUrl: database.url, clock, ...mailer, logger: pino({ level: 'silent' }), ...options })
+  // Tests sign many users up from one address; the sign-up limit has its own tests.
+  const signupRateLimit = { limit: 10_000, windowSeconds: 3600 }
+  const auth = createAuth({ databaseUrl: database.url, clock, ...mailer, logger: pino({ level: 'silent' }), signupRateLimit, ...options })
   await database.migrate(() => auth.migrate())
   const store = openStore(database.url)
 

@@ -1,4 +1,5 @@
 import type { Command } from '../command.js'
+import { addressUnlockCommand } from './address-unlock.js'
 import { auditVerifyCommand } from './audit-verify.js'
 import { backupCommand, restoreCommand } from './backup.js'
 import { doctorCommand } from './doctor.js'
@@ -6,7 +7,14 @@ import { migrateCommand } from './migrate.js'
 import { oidcClientAddCommand, oidcClientListCommand, oidcClientRemoveCommand, oidcRotateKeysCommand } from './oidc.js'
 import { secretCommand } from './secret.js'
 import { serveCommand } from './serve.js'
+import { userCreateCommand } from './user-create.js'
+import { userDeleteCommand } from './user-delete.js'
+import { userDisableCommand } from './user-disable.js'
+import { userEnableCommand } from './user-enable.js'
+import { userListCommand } from './user-list.js'
 import { userResetMfaCommand } from './user-reset-mfa.js'
+import { userRevokeSessionsCommand } from './user-revoke-sessions.js'
+import { userShowCommand } from './user-show.js'
 import { userUnlockCommand } from './user-unlock.js'
 
 /** Every command of the `portcullis` bin, in the order help lists them. A new command is a file and a line here. */
@@ -16,6 +24,14 @@ export const commands: Command[] = [
   doctorCommand,
   userUnlockCommand,
   userResetMfaCommand,
+  userListCommand,
+  userShowCommand,
+  userCreateCommand,
+  userDisableCommand,
+  userEnableCommand,
+  userDeleteCommand,
+  userRevokeSessionsCommand,
+  addressUnlockCommand,
   auditVerifyCommand,
   oidcClientAddCommand,
   oidcClientListCommand,

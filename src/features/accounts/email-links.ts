@@ -3,11 +3,12 @@ import { hashPassword, withPasswordHashing } from '../../crypto/password.js'
 import type { Random } from '../../crypto/random.js'
 import { hashToken } from '../../crypto/token.js'
 import { PortcullisError } from '../../errors.js'
+import { mailedLink } from '../../mail/links.js'
 import { passwordResetMessage, verifyEmailMessage } from '../../mail/messages.js'
 import type { Outbox } from '../../mail/outbox.js'
 import type { RequestContext } from '../../request-context.js'
 import type { UserRow } from '../../store/database.js'
-import { consumeToken, findLiveToken, replaceToken, type TokenPurpose } from '../../store/one-time-tokens.js'
+import { consumeOnce, findLiveToken, replaceToken, type TokenPurpose } from '../../store/one-time-tokens.js'
 import type { Store } from '../../store/store.js'
 import type { AuditService } from '../audit/index.js'
 import type { LockoutService } from '../lockout/index.js'
@@ -37,7 +38,7 @@ const WINDOW_SECONDS = 600
 /** Emailed links that prove a mailbox: address verification and password reset. */
 export function createEmailLinkService(deps: EmailLinkDeps) {
   const now = () => deps.clock.now().getTime()
-  const pageUrl = (path: string, token: string) => new URL(`${path}?token=${encodeURIComponent(token)}`, deps.options.publicUrl).href
+  const pageUrl = (path: string, token: string) => mailedLink(deps.options.publicUrl, path, token)
 
   async function mint(purpose: TokenPurpose, user: UserRow, ttlSeconds: number): Promise<string> {
     const token = deps.random.token()
@@ -59,8 +60,8 @@ export function createEmailLinkService(deps: EmailLinkDeps) {
 
   /** Spends a live token once. @throws invalid_code */
   async function spend(purpose: TokenPurpose, token: string) {
-    const row = await findLiveToken(deps.store, purpose, hashToken(token), now())
-    if (!row?.user_id || !(await consumeToken(deps.store, row.id, now()))) {
+    const row = await consumeOnce(deps.store.db, purpose, hashToken(token), now())
+    if (!row?.user_id) {
       throw new PortcullisError('invalid_code', 'The link is invalid, expired or already used')
     }
     return row as typeof row & { user_id: string }

@@ -1,5 +1,6 @@
 import { zxcvbn, zxcvbnOptions } from '@zxcvbn-ts/core'
 import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common'
+import { PortcullisError } from '../../errors.js'
 
 /** The rules of NIST SP 800-63B-4 §3.1.1.2: length, a blocklist, context words; no composition rules. */
 export type PasswordRule = 'min_length' | 'max_length' | 'common_password' | 'contains_email' | 'too_guessable'
@@ -46,6 +47,12 @@ export function checkPassword(options: PasswordPolicyOptions, password: string, 
     failed.push('too_guessable')
   }
   return failed
+}
+
+/** @throws weak_password with every failed rule in details. */
+export function assertAcceptablePassword(options: PasswordPolicyOptions, password: string, context: { email?: string; name?: string | null }): void {
+  const failed = checkPassword(options, password, context)
+  if (failed.length > 0) throw new PortcullisError('weak_password', 'The password does not meet the policy', { details: failed.map((rule) => ({ rule })) })
 }
 
 export function describePolicy(options: PasswordPolicyOptions): PasswordPolicy {

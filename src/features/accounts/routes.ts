@@ -4,16 +4,40 @@ import type { AppEnv } from '../../http/env.js'
 import type { HttpKit } from '../../http/kit.js'
 import { signInResponse, trustedDeviceToken } from '../../http/sign-in-response.js'
 import type { EmailLinkService } from './email-links.js'
-import { changePasswordBody, forgotPasswordBody, resetPasswordBody, signInBody, signUpBody, verifyEmailBody } from './schema.js'
+import {
+  changePasswordBody,
+  completeSignUpBody,
+  deleteAccountBody,
+  forgotPasswordBody,
+  resetPasswordBody,
+  signInBody,
+  signUpBody,
+  signUpEmailBody,
+  verifyEmailBody,
+} from './schema.js'
 import type { AccountService } from './service.js'
 
 export function accountRoutes(accounts: AccountService, emailLinks: EmailLinkService, kit: HttpKit) {
   const app = new Hono<AppEnv>()
 
   app.post('/signup', async (c) => {
-    const body = await parseBody(c, signUpBody)
-    const { user, outcome } = await accounts.signUp(body, c.get('context'))
+    const body = await parseBody(c, accounts.signUpMode() === 'verify_first' ? signUpEmailBody : signUpBody)
+    const result = await accounts.signUp(body, c.get('context'))
+    if (result.kind === 'mailed') return c.body(null, 202)
+    return signInResponse(c, kit.options, result.user, result.outcome, 201)
+  })
+
+  app.post('/signup/complete', async (c) => {
+    const body = await parseBody(c, completeSignUpBody)
+    const { user, outcome } = await accounts.completeSignUp(body, c.get('context'))
     return signInResponse(c, kit.options, user, outcome, 201)
+  })
+
+  app.delete('/account', async (c) => {
+    const { session } = await kit.sessions.requireForEnrollment(c)
+    const body = await parseBody(c, deleteAccountBody)
+    await accounts.deleteOwnAccount(session, body, c.get('context'))
+    return c.body(null, 204)
   })
 
   app.post('/login', async (c) => {

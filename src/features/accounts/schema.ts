@@ -8,7 +8,12 @@ const email = z
 // Long enough for any policy, bounded so a huge string is refused before it reaches argon2.
 const password = z.string().min(1, 'is required').max(4096)
 
-export const signUpBody = z.object({ email, password, name: z.string().trim().max(200).optional() })
+const name = z.string().trim().max(200).optional()
+export const signUpBody = z.object({ email, password, name })
+/** verify_first takes only the address; a password in the body is ignored. */
+export const signUpEmailBody = z.object({ email, name })
+export const completeSignUpBody = z.object({ token: z.string().min(1).max(256), password, name })
+export const deleteAccountBody = z.object({ password: password.optional(), code: z.string().max(64).optional() })
 export const signInBody = z.object({ email: z.string().max(254), password })
 export const changePasswordBody = z.object({
   currentPassword: password,

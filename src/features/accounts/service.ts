@@ -1,5 +1,5 @@
 import type { Clock } from '../../clock.js'
-import { hashPassword, needsRehash, reservePasswordHashing, verifyDummyPassword, verifyPassword } from '../../crypto/password.js'
+import { hashPassword, needsRehash, reservePasswordHashing, verifyDummyPassword, verifyPassword, withPasswordHashing } from '../../crypto/password.js'
 import type { Random } from '../../crypto/random.js'
 import { PortcullisError } from '../../errors.js'
 import type { Outbox } from '../../mail/outbox.js'
@@ -8,12 +8,15 @@ import type { UserRow } from '../../store/database.js'
 import type { Store } from '../../store/store.js'
 import type { AuditService } from '../audit/index.js'
 import type { LockoutService } from '../lockout/index.js'
-import type { MfaService, SignInOutcome } from '../mfa/index.js'
+import { type MfaService, type SignInOutcome, STEP_UP_WINDOW_MS } from '../mfa/index.js'
 import type { Session, SessionService } from '../sessions/index.js'
 import type { EmailLinkService } from './email-links.js'
 import { checkPassword, describePolicy, normalizePassword, type PasswordPolicyOptions } from './password-policy.js'
+import type { SignUpService } from './signup.js'
 import * as queries from './store.js'
-import { normalizeEmail, type User } from './types.js'
+import { normalizeEmail, toUser, type User } from './types.js'
+
+export { toUser }
 
 export interface AccountDeps {
   store: Store
@@ -25,24 +28,10 @@ export interface AccountDeps {
   mfa: MfaService
   emailLinks: EmailLinkService
   outbox: Pick<Outbox, 'assertCapacity'>
+  signUps: SignUpService
+  /** Ends what the account holds outside Portcullis's own sessions (OpenID grants) when it is disabled or deleted. */
+  endSignOnGrants?: (userId: string, context: RequestContext, reason: string) => Promise<unknown>
   options: PasswordPolicyOptions & { verifyEmailOnSignUp: boolean }
-}
-
-export interface SignUpInput {
-  email: string
-  password: string
-  name?: string | undefined
-}
-
-export function toUser(row: UserRow, mfaEnabled: boolean): User {
-  return {
-    id: row.id,
-    email: row.email,
-    emailVerified: row.email_verified_at !== null,
-    name: row.name,
-    mfaEnabled,
-    createdAt: new Date(Number(row.created_at)).toISOString(),
-  }
 }
 
 // An unknown email (or an account without a password) is checked against a dummy hash, so it
@@ -66,40 +55,6 @@ export function createAccountService(deps: AccountDeps) {
     const row = await queries.findUserById(deps.store, userId)
     if (!row) throw new PortcullisError('not_found', 'No such user')
     return toUser(row, await deps.mfa.isEnabled(userId))
-  }
-
-  /**
-   * Creates an account and signs it in (aal 1).
-   * @throws weak_password, conflict (email taken)
-   */
-  async function signUp(input: SignUpInput, context: RequestContext): Promise<{ user: User; outcome: SignInOutcome }> {
-    // Shed before anything is written when the hashing queue or the mail outbox is full.
-    if (deps.options.verifyEmailOnSignUp) deps.outbox.assertCapacity()
-    const hashing = reservePasswordHashing()
-    try {
-      return await signUpAdmitted(input, context)
-    } finally {
-      hashing.release()
-    }
-  }
-
-  async function signUpAdmitted(input: SignUpInput, context: RequestContext): Promise<{ user: User; outcome: SignInOutcome }> {
-    const email = normalizeEmail(input.email)
-    assertAcceptable(input.password, email, input.name)
-    const now = deps.clock.now().getTime()
-    const row: UserRow = {
-      id: deps.random.id(),
-      email,
-      name: input.name?.trim() || null,
-      password_hash: await hashPassword(normalizePassword(input.password)),
-      email_verified_at: null,
-      created_at: now,
-      updated_at: now,
-    }
-    if (!(await queries.insertUser(deps.store, row))) throw new PortcullisError('conflict', 'An account with this email already exists')
-    if (deps.options.verifyEmailOnSignUp) await deps.emailLinks.sendVerification(row.id)
-    const outcome = await deps.mfa.afterFirstFactor(row.id, 'password', context)
-    return { user: toUser(row, false), outcome }
   }
 
   /**
@@ -129,10 +84,19 @@ export function createAccountService(deps: AccountDeps) {
       throw new PortcullisError('invalid_credentials', 'Email or password is incorrect')
     }
     await deps.lockout.passwordTrySucceeded(taken)
+    if (user.disabled_at !== null) throw new PortcullisError('account_disabled', 'This account has been disabled by an administrator')
     if (user.password_hash && needsRehash(user.password_hash)) {
       await queries.updatePasswordHash(deps.store, user.id, await hashPassword(normalized), deps.clock.now().getTime())
     }
     return user
+  }
+
+  /** Records `account_unlocked` when a sign-in is the first to find the account's expired lock. */
+  async function auditLockEnd(rawEmail: string, context: RequestContext): Promise<void> {
+    const email = normalizeEmail(rawEmail)
+    if (!(await deps.lockout.endExpiredLock(email))) return
+    const user = await queries.findUserByEmail(deps.store, email)
+    if (user) await deps.audit.record('account_unlocked', user.id, context, { reason: 'lock_expired' })
   }
 
   /** Password sign-in: a session, or an MFA challenge when the user has a second factor and this is no trusted device. */
@@ -142,8 +106,10 @@ export function createAccountService(deps: AccountDeps) {
     context: RequestContext,
     trustedDeviceToken: string | null = null,
   ): Promise<{ user: User; outcome: SignInOutcome }> {
+    // Shed before anything is counted: a full hashing queue answers 503 without taking a try.
     const hashing = reservePasswordHashing()
     try {
+      await auditLockEnd(email, context)
       const row = await authenticate(email, password, context)
       const outcome = await deps.mfa.afterFirstFactor(row.id, 'password', context, trustedDeviceToken)
       return { user: toUser(row, outcome.kind === 'challenge' || (await deps.mfa.isEnabled(row.id))), outcome }
@@ -186,13 +152,77 @@ export function createAccountService(deps: AccountDeps) {
     await deps.audit.record('password_changed', row.id, context)
   }
 
+  /**
+   * The user deletes their own account: the password (or, without one, a sign-in in the last ten
+   * minutes) and, with a second factor, a step-up.
+   * @throws invalid_request (no password given), invalid_credentials, step_up_required, invalid_code, too_many_requests
+   */
+  async function deleteOwnAccount(
+    session: Session,
+    input: { password?: string | undefined; code?: string | undefined },
+    context: RequestContext,
+  ): Promise<void> {
+    if (input.password) return withPasswordHashing(() => deleteOwnAccountAdmitted(session, input, context))
+    return deleteOwnAccountAdmitted(session, input, context)
+  }
+
+  async function deleteOwnAccountAdmitted(
+    session: Session,
+    input: { password?: string | undefined; code?: string | undefined },
+    context: RequestContext,
+  ): Promise<void> {
+    const row = await queries.findUserById(deps.store, session.userId)
+    if (!row) throw new PortcullisError('unauthorized', 'Not signed in')
+    if (row.password_hash) {
+      if (!input.password)
+        throw new PortcullisError('invalid_request', 'The password is required', { details: [{ field: 'password', message: 'is required' }] })
+      await authenticate(row.email, input.password, context)
+    } else if (deps.clock.now().getTime() - session.createdAt.getTime() >= STEP_UP_WINDOW_MS) {
+      throw new PortcullisError('step_up_required', 'Sign in again to delete the account', { details: [{ method: 'sign_in' }] })
+    }
+    if (await deps.mfa.isEnabled(row.id)) await deps.mfa.assertStepUp(session, input.code, context)
+    await removeAccount(row.id, context, 'user')
+  }
+
+  /** Deletes an account and every row that hangs on it; audit entries stay. @throws not_found */
+  async function removeAccount(userId: string, context: RequestContext, actor: string): Promise<void> {
+    const row = await queries.findUserById(deps.store, userId)
+    if (!row || !(await queries.deleteUser(deps.store, row))) throw new PortcullisError('not_found', 'No such user')
+    await deps.audit.record('account_deleted', userId, context, { actor })
+    await deps.endSignOnGrants?.(userId, context, 'account_deleted')
+  }
+
+  /** Disables an account and ends its sessions; sign-in then answers account_disabled after a right factor. @throws not_found */
+  async function disable(userId: string, context: RequestContext, actor: string): Promise<void> {
+    const row = await queries.findUserById(deps.store, userId)
+    if (!row) throw new PortcullisError('not_found', 'No such user')
+    if (await queries.setDisabled(deps.store, userId, deps.clock.now().getTime(), deps.clock.now().getTime())) {
+      await deps.audit.record('account_disabled', userId, context, { actor })
+    }
+    await deps.sessions.revokeAll(userId)
+    await deps.endSignOnGrants?.(userId, context, 'account_disabled')
+  }
+
+  /** @throws not_found */
+  async function enable(userId: string, context: RequestContext, actor: string): Promise<void> {
+    if (!(await queries.findUserById(deps.store, userId))) throw new PortcullisError('not_found', 'No such user')
+    if (await queries.setDisabled(deps.store, userId, null, deps.clock.now().getTime())) await deps.audit.record('account_enabled', userId, context, { actor })
+  }
+
   async function findByEmail(email: string): Promise<UserRow | undefined> {
     return queries.findUserByEmail(deps.store, normalizeEmail(email))
   }
 
   return {
     findById: (userId: string) => queries.findUserById(deps.store, userId),
-    signUp,
+    signUp: deps.signUps.signUp,
+    completeSignUp: deps.signUps.completeSignUp,
+    createByAdmin: deps.signUps.createByAdmin,
+    signUpMode: deps.signUps.mode,
+    deleteOwnAccount,
+    removeAccount,
+    disable,
+    enable,
     signIn,
     authenticate,
     changePassword,

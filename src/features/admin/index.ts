@@ -1,2 +1,2 @@
 export { adminGuard } from './routes.js'
-export { type AdminService, createAdminService } from './service.js'
+export { type AdminService, type AdminUser, createAdminService } from './service.js'

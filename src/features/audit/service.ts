@@ -4,7 +4,7 @@ import { safeEqual } from '../../crypto/token.js'
 import type { RequestContext } from '../../request-context.js'
 import type { Store } from '../../store/store.js'
 import { hashAuditEntry } from './chain.js'
-import { appendAuditRow, listAuditRows, readAuditHead, walkAuditRows } from './store.js'
+import { appendAuditRow, lastEventAt, listAuditRows, readAuditHead, walkAuditRows } from './store.js'
 import type { AuditData, AuditEvent, AuditEventType, ChainVerdict } from './types.js'
 
 export interface AuditDeps {
@@ -64,7 +64,13 @@ export function createAuditService(deps: AuditDeps) {
     return { ok: true, entries: last }
   }
 
-  return { record, list, verify }
+  /** When the user last had an event of this type (e.g. their last sign-in), or null. */
+  async function lastAt(userId: string, type: AuditEventType): Promise<Date | null> {
+    const at = await lastEventAt(deps.store, userId, type)
+    return at === null ? null : new Date(at)
+  }
+
+  return { record, list, verify, lastAt }
 }
 
 export type AuditService = ReturnType<typeof createAuditService>

@@ -43,3 +43,16 @@ export async function* walkAuditRows(store: Store, pageSize = 1000): AsyncGenera
 export function readAuditHead(store: Store): Promise<{ seq: number; hash: string }> {
   return store.db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow()
 }
+
+/** When a user last had an event of this type, or null. */
+export async function lastEventAt(store: Store, userId: string, type: string): Promise<number | null> {
+  const row = await store.db
+    .selectFrom('audit_events')
+    .select('at')
+    .where('user_id', '=', userId)
+    .where('type', '=', type)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  return row ? Number(row.at) : null
+}

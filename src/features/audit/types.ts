@@ -27,6 +27,13 @@ export const AUDIT_EVENT_TYPES = [
   'oidc_consent_given',
   'oidc_consent_revoked',
   'oidc_grant_revoked',
+  'step_up_completed',
+  'passkey_added',
+  'passkey_removed',
+  'account_created',
+  'account_deleted',
+  'account_disabled',
+  'account_enabled',
 ] as const
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number]

@@ -7,11 +7,11 @@ import { emailCodeMessage } from '../../mail/messages.js'
 import type { Outbox } from '../../mail/outbox.js'
 import type { RequestContext } from '../../request-context.js'
 import type { OneTimeTokenRow } from '../../store/database.js'
-import { consumeToken, countWrongGuess, findNewestLiveToken, replaceToken, type TokenPurpose } from '../../store/one-time-tokens.js'
+import { consumeOnce, countWrongGuess, findNewestLiveToken, replaceToken, type TokenPurpose } from '../../store/one-time-tokens.js'
 import type { Store } from '../../store/store.js'
 import { findUserByEmail, findUserById, markEmailVerified, normalizeEmail } from '../accounts/index.js'
 import type { LockoutService } from '../lockout/index.js'
-import type { Factor, FactorResult } from '../mfa/index.js'
+import { codeOf, type Factor, type FactorResult } from '../mfa/index.js'
 
 export interface EmailOtpDeps {
   store: Store
@@ -120,7 +120,7 @@ export function createEmailOtpService(deps: EmailOtpDeps) {
       if (row) await countWrongGuess(deps.store, row.id, OTP_WRONG_PER_WINDOW, now())
       return null
     }
-    return (await consumeToken(deps.store, row.id, now())) ? row : null
+    return (await consumeOnce(deps.store.db, purpose, row.token_hash, now())) ?? null
   }
 
   /**
@@ -146,9 +146,10 @@ export function createEmailOtpService(deps: EmailOtpDeps) {
   const factor: Factor = {
     method: 'email_otp',
     isEnrolled: async () => true,
-    async verify(userId: string, code: string, challengeId?: string): Promise<FactorResult> {
+    async verify(userId, input, challengeId): Promise<FactorResult> {
+      const code = codeOf(input)
       const user = await findUserById(deps.store, userId)
-      if (!user || challengeId === undefined) return { ok: false }
+      if (!user || challengeId === undefined || code === null) return { ok: false }
       return { ok: (await check('mfa_email_otp', user.email, code, challengeId)) !== null }
     },
   }

@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.js'
 import { PortcullisError } from '../../errors.js'
 import type { Store } from '../../store/store.js'
-import { type CounterState, decrementCounter, deleteCounters, incrementCounter, lockWhenReached, readLocks } from './store.js'
+import { type CounterState, clearExpiredLock, decrementCounter, deleteCounters, incrementCounter, lockWhenReached, readLocks } from './store.js'
 
 export interface LockoutDeps {
   store: Store
@@ -104,21 +104,30 @@ export function createLockoutService(deps: LockoutDeps) {
   }
 
   /**
-   * Takes one try from the user's second-factor budget before a code is compared, in one atomic
-   * write: checking first and counting after a wrong answer would let a concurrent burst compare
-   * every code it carries. `lastTry` is true when a wrong answer to this try spends the budget.
+   * The rate limiter: counts one use of `key` in a fixed window in one atomic write, before the
+   * work it guards is done, so a concurrent burst gets no more than `limit` through.
+   * @throws too_many_requests past `limit` uses per window, with the seconds left in it.
+   */
+  async function take(key: string, limit: number, windowMsOfKey: number, message: string): Promise<{ count: number; windowEndsAt: Date }> {
+    const current = now()
+    const state = await incrementCounter(deps.store, key, current, windowMsOfKey, 0, 0)
+    const windowEndsAt = state.windowStartedAt + windowMsOfKey
+    if (state.count > limit) {
+      throw new PortcullisError('too_many_requests', message, { retryAfterSeconds: Math.max(1, Math.ceil((windowEndsAt - current) / 1000)) })
+    }
+    return { count: state.count, windowEndsAt: new Date(windowEndsAt) }
+  }
+
+  /**
+   * Takes one try from the user's second-factor budget (the rate limiter, keyed by user) before a
+   * code is compared: checking first and counting after a wrong answer would let a concurrent
+   * burst compare every code it carries. `lastTry` is true when a wrong answer to this try spends
+   * the budget.
    * @throws too_many_requests once the budget is spent, for right and wrong codes alike
    */
   async function takeCodeTry(userId: string): Promise<{ lastTry: boolean; windowEndsAt: Date }> {
-    const current = now()
-    const state = await incrementCounter(deps.store, codeUserKey(userId), current, windowMs, 0, 0)
-    const windowEndsAt = new Date(state.windowStartedAt + windowMs)
-    if (state.count > codeThreshold) {
-      throw new PortcullisError('too_many_requests', 'Too many wrong codes; try again later', {
-        retryAfterSeconds: Math.max(1, Math.ceil((windowEndsAt.getTime() - current) / 1000)),
-      })
-    }
-    return { lastTry: state.count === codeThreshold, windowEndsAt }
+    const taken = await take(codeUserKey(userId), codeThreshold, windowMs, 'Too many wrong codes; try again later')
+    return { lastTry: taken.count === codeThreshold, windowEndsAt: taken.windowEndsAt }
   }
 
   /** A right code gives its try back: only wrong codes spend the budget. */
@@ -131,14 +140,7 @@ export function createLockoutService(deps: LockoutDeps) {
    * @throws too_many_requests past `limit` uses per window.
    */
   async function consume(key: string, limit: number, windowSeconds: number): Promise<void> {
-    const current = now()
-    const windowMsOfKey = windowSeconds * 1000
-    const state = await incrementCounter(deps.store, `rate:${key}`, current, windowMsOfKey, 0, 0)
-    if (state.count > limit) {
-      throw new PortcullisError('too_many_requests', 'Too many requests; try again later', {
-        retryAfterSeconds: Math.max(1, Math.ceil((state.windowStartedAt + windowMsOfKey - current) / 1000)),
-      })
-    }
+    await take(`rate:${key}`, limit, windowSeconds * 1000, 'Too many requests; try again later')
   }
 
   /** True while password sign-in for this email is locked. */
@@ -152,11 +154,28 @@ export function createLockoutService(deps: LockoutDeps) {
     return (await deleteCounters(deps.store, keys)) > 0
   }
 
+  /** When the password lock of an email ends, or null when it is not locked. */
+  async function lockedUntil(email: string): Promise<Date | null> {
+    const until = Math.max(0, ...(await readLocks(deps.store, [passwordEmailKey(email)])))
+    return until > now() ? new Date(until) : null
+  }
+
+  /** Lifts the lock (and the count) of a client address; true if there was one. */
+  async function unlockAddress(ip: string): Promise<boolean> {
+    return (await deleteCounters(deps.store, [passwordAddressKey(ip)])) > 0
+  }
+
+  /** True once, for the first request that finds the email's password lock over (DESIGN.md: a lock's end is audited). */
+  const endExpiredLock = (email: string) => clearExpiredLock(deps.store, passwordEmailKey(email), now())
+
   return {
     takePasswordTry,
     passwordTryFailed,
     passwordTrySucceeded,
     passwordTryAbandoned,
+    endExpiredLock,
+    lockedUntil,
+    unlockAddress,
     resetPasswordFailures,
     takeCodeTry,
     returnCodeTry,

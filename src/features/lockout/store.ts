@@ -65,3 +65,18 @@ export async function decrementCounter(store: Store, key: string): Promise<void>
     .where('count', '>', 0)
     .execute()
 }
+
+/**
+ * Clears a lock whose time is up, in one conditional write, so of several requests that see it
+ * expired exactly one learns that it ended (and audits it). True for that one.
+ */
+export async function clearExpiredLock(store: Store, key: string, nowMs: number): Promise<boolean> {
+  const result = await store.db
+    .updateTable('rate_limits')
+    .set({ locked_until: null })
+    .where('key', '=', key)
+    .where('locked_until', 'is not', null)
+    .where('locked_until', '<=', nowMs)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}

@@ -1,6 +1,6 @@
 import { type Context, Hono } from 'hono'
 import { html } from 'hono/html'
-import { parseBody, parseQuery } from '../../http/body.js'
+import { isFormPost, parseBody, parseQuery } from '../../http/body.js'
 import type { AppEnv } from '../../http/env.js'
 import type { HttpKit } from '../../http/kit.js'
 import { simplePage } from '../../http/pages.js'
@@ -9,8 +9,6 @@ import type { AccountService } from '../accounts/index.js'
 import type { MfaService } from '../mfa/index.js'
 import { sendBody, tokenBody } from './schema.js'
 import type { MagicLinkService } from './service.js'
-
-const isFormPost = (type: string | undefined) => /application\/x-www-form-urlencoded|multipart\/form-data/.test(type ?? '')
 
 export function magicLinkRoutes(magicLinks: MagicLinkService, mfa: MfaService, accounts: AccountService, kit: HttpKit) {
   const app = new Hono<AppEnv>()
@@ -57,7 +55,7 @@ export async function completeMagicLink(
   email?: string,
 ): Promise<Response> {
   const { magicLinks, mfa, accounts, kit } = deps
-  const form = isFormPost(c.req.header('content-type'))
+  const form = isFormPost(c)
   let signedIn: { userId: string; redirectTo: string | null }
   try {
     signedIn = await magicLinks.verify(token, email)
@@ -65,7 +63,8 @@ export async function completeMagicLink(
     if (!form) throw error
     return simplePage(c, 'Link expired', html`<p>This sign-in link is invalid, expired or was already used. Ask for a new one.</p>`, 400)
   }
-  const outcome = await mfa.afterFirstFactor(signedIn.userId, 'magic_link', c.get('context'))
+  // The link's redirectTo rides on the challenge, so it survives the second-factor step.
+  const outcome = await mfa.afterFirstFactor(signedIn.userId, 'magic_link', c.get('context'), null, signedIn.redirectTo)
   const response = signInResponse(c, kit.options, await accounts.getUser(signedIn.userId), outcome)
   if (!form) return response
   // A person's browser: continue to the second-factor step or to where the link was meant to lead.

@@ -2,10 +2,11 @@ import type { Clock } from '../../clock.js'
 import type { Random } from '../../crypto/random.js'
 import { hashToken } from '../../crypto/token.js'
 import { PortcullisError } from '../../errors.js'
+import { mailedLink } from '../../mail/links.js'
 import { magicLinkMessage } from '../../mail/messages.js'
 import type { Outbox } from '../../mail/outbox.js'
 import type { RequestContext } from '../../request-context.js'
-import { consumeToken, findLiveToken, replaceToken } from '../../store/one-time-tokens.js'
+import { consumeOnce, findLiveToken, replaceToken } from '../../store/one-time-tokens.js'
 import type { Store } from '../../store/store.js'
 import { findUserByEmail, markEmailVerified, normalizeEmail } from '../accounts/index.js'
 import type { LockoutService } from '../lockout/index.js'
@@ -30,7 +31,7 @@ const WINDOW_SECONDS = 600
 
 export function createMagicLinkService(deps: MagicLinkDeps) {
   const now = () => deps.clock.now().getTime()
-  const verifyUrl = (token: string) => new URL(`${deps.options.basePath}/magic-link/verify?token=${encodeURIComponent(token)}`, deps.options.publicUrl).href
+  const verifyUrl = (token: string) => mailedLink(deps.options.publicUrl, `${deps.options.basePath}/magic-link/verify`, token)
 
   /** @throws invalid_request when redirectTo is not a safe target. */
   function checkRedirect(redirectTo: string | undefined): string | null {
@@ -85,10 +86,14 @@ export function createMagicLinkService(deps: MagicLinkDeps) {
    * @throws invalid_code (unknown, expired or used)
    */
   async function verify(token: string, forEmail?: string): Promise<{ userId: string; redirectTo: string | null }> {
-    const row = await findLiveToken(deps.store, 'magic_link', hashToken(token), now())
-    // A link that also names its address (goauth's `email=`) must name the one it was sent to.
-    const otherEmail = forEmail !== undefined && normalizeEmail(forEmail) !== row?.email
-    if (!row?.user_id || otherEmail || !(await consumeToken(deps.store, row.id, now()))) {
+    // A link that also names its address (goauth's `email=`) must name the one it was sent to:
+    // checked before the link is spent, so a wrong address does not use it up.
+    if (forEmail !== undefined) {
+      const live = await findLiveToken(deps.store, 'magic_link', hashToken(token), now())
+      if (live?.email !== normalizeEmail(forEmail)) throw new PortcullisError('invalid_code', 'The link is invalid, expired or already used')
+    }
+    const row = await consumeOnce(deps.store.db, 'magic_link', hashToken(token), now())
+    if (!row?.user_id) {
       throw new PortcullisError('invalid_code', 'The link is invalid, expired or already used')
     }
     await markEmailVerified(deps.store, row.user_id, now())

@@ -8,7 +8,7 @@ import type { Store } from '../../store/store.js'
 import type { AuditService } from '../audit/index.js'
 import type { LockoutService } from '../lockout/index.js'
 import { readChallengeToken, signChallengeToken } from './challenge-token.js'
-import type { Factor, FactorResult } from './factor.js'
+import type { Factor, FactorInput, FactorResult } from './factor.js'
 import * as queries from './store.js'
 import type { FirstFactor, MfaMethod } from './types.js'
 
@@ -51,7 +51,7 @@ export function createChallengeService(deps: ChallengeDeps) {
     return methods
   }
 
-  async function issue(userId: string, firstFactor: FirstFactor, context: RequestContext) {
+  async function issue(userId: string, firstFactor: FirstFactor, context: RequestContext, redirectTo: string | null = null) {
     const id = deps.random.id()
     const createdAt = now()
     await queries.insertChallenge(deps.store, {
@@ -63,6 +63,7 @@ export function createChallengeService(deps: ChallengeDeps) {
       created_at: createdAt,
       expires_at: createdAt + deps.options.challengeTtlSeconds * 1000,
       completed_at: null,
+      redirect_to: redirectTo,
     })
     const methods = await methodsFor(userId, firstFactor)
     await deps.audit.record('mfa_challenge_issued', userId, context, { firstFactor, methods: methods.join(',') })
@@ -105,7 +106,12 @@ export function createChallengeService(deps: ChallengeDeps) {
    * @throws challenge_invalid, too_many_requests (the user's code budget is spent, right code or not),
    *   invalid_request (a method this challenge does not offer), invalid_code (wrong, replayed or used code)
    */
-  async function verify(token: string, method: MfaMethod, code: string, context: RequestContext): Promise<{ userId: string; firstFactor: FirstFactor }> {
+  async function verify(
+    token: string,
+    method: MfaMethod,
+    input: FactorInput,
+    context: RequestContext,
+  ): Promise<{ userId: string; firstFactor: FirstFactor; method: MfaMethod; redirectTo: string | null }> {
     const row = await loadPending(token)
     const factor = deps.factors.find((candidate) => candidate.method === method)
     if (!factor || !(await methodsFor(row.user_id, row.first_factor as FirstFactor)).includes(method)) {
@@ -113,7 +119,7 @@ export function createChallengeService(deps: ChallengeDeps) {
         details: [{ field: 'method', message: 'not offered' }],
       })
     }
-    return attempt(row, [factor], code, context)
+    return attempt(row, [factor], input, context)
   }
 
   /**
@@ -122,15 +128,19 @@ export function createChallengeService(deps: ChallengeDeps) {
    * code. However many factors are asked, it is one try.
    * @throws challenge_invalid, too_many_requests, invalid_code
    */
-  async function verifyAnyCode(token: string, code: string, context: RequestContext): Promise<{ userId: string; firstFactor: FirstFactor; method: MfaMethod }> {
+  async function verifyAnyCode(
+    token: string,
+    code: string,
+    context: RequestContext,
+  ): Promise<{ userId: string; firstFactor: FirstFactor; method: MfaMethod; redirectTo: string | null }> {
     const row = await loadPending(token)
     const offered = await methodsFor(row.user_id, row.first_factor as FirstFactor)
     const shaped: MfaMethod[] = /^\d{6}$/.test(code.replace(/\s+/g, '')) ? ['totp', 'email_otp'] : ['recovery_code']
     const candidates = deps.factors.filter((factor) => shaped.includes(factor.method) && offered.includes(factor.method))
-    return attempt(row, candidates, code, context)
+    return attempt(row, candidates, { code }, context)
   }
 
-  async function attempt(row: MfaChallengeRow, candidates: Factor[], code: string, context: RequestContext) {
+  async function attempt(row: MfaChallengeRow, candidates: Factor[], input: FactorInput, context: RequestContext) {
     const userId = row.user_id
     const firstFactor = row.first_factor as FirstFactor
     // Both budgets are spent before the code is compared, so a burst of requests compares no
@@ -144,7 +154,7 @@ export function createChallengeService(deps: ChallengeDeps) {
     let result: FactorResult = { ok: false }
     let method = candidates[0]?.method ?? 'totp'
     for (const factor of candidates) {
-      const checked = await factor.verify(userId, code, row.id)
+      const checked = await factor.verify(userId, input, row.id)
       // A clock-skew hint from any factor is kept, so the client can still tell the person why.
       if (checked.ok || (checked.reason && !('reason' in result && result.reason))) [result, method] = [checked, factor.method]
       if (checked.ok) break
@@ -159,7 +169,7 @@ export function createChallengeService(deps: ChallengeDeps) {
     if (!(await queries.completeChallenge(deps.store, row.id, now()))) throw invalid()
     if (method === 'recovery_code') await deps.audit.record('recovery_code_used', userId, context)
     await deps.audit.record('mfa_challenge_completed', userId, context, { method })
-    return { userId, firstFactor, method }
+    return { userId, firstFactor, method, redirectTo: row.redirect_to }
   }
 
   return { issue, verify, verifyAnyCode, status, methodsFor, loadPending }

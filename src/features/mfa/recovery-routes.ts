@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { html } from 'hono/html'
 import { PortcullisError } from '../../errors.js'
-import { parseBody, parseQuery } from '../../http/body.js'
+import { isFormPost, parseBody, parseQuery } from '../../http/body.js'
 import type { AppEnv } from '../../http/env.js'
 import type { HttpKit } from '../../http/kit.js'
 import { simplePage } from '../../http/pages.js'
@@ -9,9 +9,6 @@ import { signInResponse } from '../../http/sign-in-response.js'
 import type { AccountService } from '../accounts/index.js'
 import type { MfaRecoveryService } from './recovery.js'
 import { recoveryCompleteBody as completeBody, recoveryRequestBody as requestBody, recoveryTokenBody as tokenBody } from './schema.js'
-
-const isFormPost = (c: { req: { header(name: string): string | undefined } }) =>
-  /application\/x-www-form-urlencoded|multipart\/form-data/.test(c.req.header('content-type') ?? '')
 
 export function mfaRecoveryRoutes(recovery: MfaRecoveryService, accounts: AccountService, kit: HttpKit) {
   const app = new Hono<AppEnv>()

@@ -3,10 +3,11 @@ import { withPasswordHashing } from '../../crypto/password.js'
 import type { Random } from '../../crypto/random.js'
 import { hashToken } from '../../crypto/token.js'
 import { PortcullisError } from '../../errors.js'
+import { mailedLink } from '../../mail/links.js'
 import { mfaRecoveryMessage } from '../../mail/messages.js'
 import type { Outbox } from '../../mail/outbox.js'
 import type { RequestContext } from '../../request-context.js'
-import { consumeToken, findLiveToken, insertToken, type TokenPurpose, voidUserTokens } from '../../store/one-time-tokens.js'
+import { consumeOnce, findLiveToken, insertToken, type TokenPurpose, voidUserTokens } from '../../store/one-time-tokens.js'
 import type { Store } from '../../store/store.js'
 import type { AccountService } from '../accounts/index.js'
 import type { AuditService } from '../audit/index.js'
@@ -40,7 +41,7 @@ const REQUESTS_PER_DAY = 3
  */
 export function createMfaRecoveryService(deps: MfaRecoveryDeps) {
   const now = () => deps.clock.now().getTime()
-  const link = (path: string, token: string) => new URL(`${deps.options.basePath}${path}?token=${encodeURIComponent(token)}`, deps.options.publicUrl).href
+  const link = (path: string, token: string) => mailedLink(deps.options.publicUrl, `${deps.options.basePath}${path}`, token)
 
   async function mint(purpose: TokenPurpose, userId: string, email: string, availableAt: number): Promise<string> {
     const token = deps.random.token()
@@ -86,9 +87,8 @@ export function createMfaRecoveryService(deps: MfaRecoveryDeps) {
 
   /** @throws invalid_code */
   async function cancel(token: string, context: RequestContext): Promise<void> {
-    const row = await findLiveToken(deps.store, 'mfa_recovery_cancel', hashToken(token), now())
-    if (!row?.user_id || !(await consumeToken(deps.store, row.id, now())))
-      throw new PortcullisError('invalid_code', 'The link is invalid, expired or already used')
+    const row = await consumeOnce(deps.store.db, 'mfa_recovery_cancel', hashToken(token), now())
+    if (!row?.user_id) throw new PortcullisError('invalid_code', 'The link is invalid, expired or already used')
     await voidUserTokens(deps.store, row.user_id, RECOVERY_PURPOSES, now())
     await deps.audit.record('mfa_recovery_cancelled', row.user_id, context, { by: 'link' })
   }
@@ -111,7 +111,9 @@ export function createMfaRecoveryService(deps: MfaRecoveryDeps) {
       })
     }
     const user = await deps.accounts.authenticate(row.email, password, context)
-    if (!(await consumeToken(deps.store, row.id, now()))) throw new PortcullisError('invalid_code', 'The recovery link was already used')
+    if (!(await consumeOnce(deps.store.db, 'mfa_recovery', row.token_hash, now()))) {
+      throw new PortcullisError('invalid_code', 'The recovery link was already used')
+    }
     await voidUserTokens(deps.store, user.id, RECOVERY_PURPOSES, now())
     // Not resetUser: that is an operator's act, and its audit entry and notice say so.
     await deps.mfa.removeFactors(user.id, context, 'email_recovery')

@@ -1,12 +1,13 @@
 import { Hono } from 'hono'
 import { PortcullisError } from '../../errors.js'
-import { parseBody, parseQuery } from '../../http/body.js'
+import { isFormPost, parseBody, parseQuery } from '../../http/body.js'
 import type { AppEnv } from '../../http/env.js'
 import type { HttpKit } from '../../http/kit.js'
 import { signInResponse } from '../../http/sign-in-response.js'
 import type { AccountService } from '../accounts/index.js'
 import type { TotpService } from '../totp/index.js'
-import { challengeQuery, confirmTotpBody, stepUpBody, verifyBody } from './schema.js'
+import { factorInputOf } from './factor.js'
+import { challengeQuery, confirmTotpBody, stepUpBody, stepUpRequestBody, verifyBody } from './schema.js'
 import type { MfaService } from './service.js'
 
 export function mfaRoutes(mfa: MfaService, totp: TotpService, accounts: AccountService, kit: HttpKit) {
@@ -41,10 +42,26 @@ export function mfaRoutes(mfa: MfaService, totp: TotpService, accounts: AccountS
     return c.json({ codes: await mfa.regenerateRecoveryCodes(session, body.code, c.get('context')) })
   })
 
+  app.post('/mfa/step-up', async (c) => {
+    const { session } = await kit.sessions.require(c)
+    const body = await parseBody(c, stepUpRequestBody)
+    const input = body.method === 'webauthn' ? { method: body.method, assertion: body.response } : body
+    await mfa.stepUp(session, input, c.get('context'))
+    return c.body(null, 204)
+  })
+
   app.post('/mfa/verify', async (c) => {
     const body = await parseBody(c, verifyBody)
-    const { outcome, device } = await mfa.completeChallenge(body.challenge, body.method, body.code, body.trustDevice ?? false, c.get('context'))
-    return signInResponse(c, kit.options, await accounts.getUser(outcome.userId), outcome, 200, device)
+    const { outcome, device, redirectTo } = await mfa.completeChallenge(
+      body.challenge,
+      body.method,
+      factorInputOf(body.method, body.code),
+      body.trustDevice ?? false,
+      c.get('context'),
+    )
+    const response = signInResponse(c, kit.options, await accounts.getUser(outcome.userId), outcome, 200, device, redirectTo)
+    // A browser's form post after a magic link goes on to where the link was meant to lead.
+    return redirectTo && isFormPost(c) ? c.redirect(redirectTo, 303) : response
   })
 
   app.get('/mfa/challenge/status', async (c) => {

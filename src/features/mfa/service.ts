@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.js'
 import { PortcullisError } from '../../errors.js'
 import type { RequestContext } from '../../request-context.js'
-import type { Store } from '../../store/store.js'
+import type { Executor, Store } from '../../store/store.js'
 import type { AuditService } from '../audit/index.js'
 import type { EmailOtpService } from '../email-otp/index.js'
 import type { RecoveryCodeService } from '../recovery-codes/index.js'
@@ -9,8 +9,10 @@ import type { Session, SessionService } from '../sessions/index.js'
 import type { TotpService } from '../totp/index.js'
 import type { PasskeySummary } from '../webauthn/index.js'
 import type { ChallengeService } from './challenge.js'
+import { type FactorInput, factorInputOf } from './factor.js'
 import { cancelPendingRecovery } from './recovery.js'
 import { STEP_UP_WINDOW_MS, type StepUp } from './step-up.js'
+import { isUserDisabled } from './store.js'
 import type { TrustedDeviceService } from './trusted-devices.js'
 import type { FirstFactor, MfaMethod, SignInOutcome } from './types.js'
 
@@ -42,6 +44,14 @@ export interface MfaOverview {
 }
 
 export function createMfaService(deps: MfaDeps) {
+  /**
+   * Called only once a factor has proved right, so a disabled account tells a stranger nothing.
+   * @throws account_disabled
+   */
+  async function assertActive(userId: string): Promise<void> {
+    if (await isUserDisabled(deps.store, userId)) throw new PortcullisError('account_disabled', 'This account has been disabled by an administrator')
+  }
+
   /** A second factor that makes MFA "on": an authenticator app or a passkey. */
   const isEnabled = async (userId: string) => (await deps.totp.isEnrolled(userId)) || (await deps.passkeys.isEnrolled(userId))
 
@@ -62,30 +72,40 @@ export function createMfaService(deps: MfaDeps) {
     firstFactor: FirstFactor,
     context: RequestContext,
     trustedDeviceToken: string | null = null,
+    redirectTo: string | null = null,
   ): Promise<SignInOutcome> {
+    await assertActive(userId)
     if (!(await isEnabled(userId))) return signedIn(userId, firstFactor, context, false)
     if (firstFactor === 'password' && (await deps.trustedDevices.recognizes(userId, trustedDeviceToken))) {
       return signedIn(userId, firstFactor, context, true)
     }
-    return { kind: 'challenge', userId, ...(await deps.challenges.issue(userId, firstFactor, context)) }
+    return { kind: 'challenge', userId, ...(await deps.challenges.issue(userId, firstFactor, context, redirectTo)) }
   }
 
   /**
    * Completes a challenge with a second factor: a new aal 2 session, and a trusted-device token when asked.
    * @throws challenge_invalid, invalid_code, too_many_requests, invalid_request
    */
-  async function completeChallenge(challenge: string, method: MfaMethod, code: string, trustDevice: boolean, context: RequestContext) {
-    const { userId, firstFactor } = await deps.challenges.verify(challenge, method, code, context)
-    return finishChallenge(userId, firstFactor, method, trustDevice, context)
+  async function completeChallenge(challenge: string, method: MfaMethod, input: FactorInput, trustDevice: boolean, context: RequestContext) {
+    const { userId, firstFactor, redirectTo } = await deps.challenges.verify(challenge, method, input, context)
+    return finishChallenge(userId, firstFactor, method, redirectTo, trustDevice, context)
   }
 
-  async function finishChallenge(userId: string, firstFactor: FirstFactor, method: MfaMethod, trustDevice: boolean, context: RequestContext) {
+  async function finishChallenge(
+    userId: string,
+    firstFactor: FirstFactor,
+    method: MfaMethod,
+    redirectTo: string | null,
+    trustDevice: boolean,
+    context: RequestContext,
+  ) {
+    await assertActive(userId)
     const mfaAt = deps.clock.now()
     await cancelPendingRecovery(deps.store, deps.audit, userId, mfaAt.getTime(), context)
     const issued = await deps.sessions.issue(userId, { aal: 2, mfaAt, trustedDevice: false, methods: [firstFactor, method] }, context)
     await deps.audit.record('sign_in_succeeded', userId, context, { method: firstFactor, secondFactor: method, aal: 2 })
     const device = trustDevice ? await deps.trustedDevices.trust(userId, context) : null
-    return { outcome: { kind: 'session', userId, issued } as SignInOutcome, device }
+    return { outcome: { kind: 'session', userId, issued } as SignInOutcome, device, redirectTo }
   }
 
   /**
@@ -94,8 +114,8 @@ export function createMfaService(deps: MfaDeps) {
    * @throws challenge_invalid, invalid_code, too_many_requests
    */
   async function completeChallengeWithCode(challenge: string, code: string, trustDevice: boolean, context: RequestContext) {
-    const { userId, firstFactor, method } = await deps.challenges.verifyAnyCode(challenge, code, context)
-    return finishChallenge(userId, firstFactor, method, trustDevice, context)
+    const { userId, firstFactor, method, redirectTo } = await deps.challenges.verifyAnyCode(challenge, code, context)
+    return finishChallenge(userId, firstFactor, method, redirectTo, trustDevice, context)
   }
 
   /**
@@ -106,7 +126,7 @@ export function createMfaService(deps: MfaDeps) {
   async function completeUserChallenge(userId: string, challenge: string, method: MfaMethod, code: string, context: RequestContext) {
     const row = await deps.challenges.loadPending(challenge)
     if (row.user_id !== userId) throw new PortcullisError('challenge_invalid', "The sign-in challenge is not this user's; sign in again")
-    return completeChallenge(challenge, method, code, false, context)
+    return completeChallenge(challenge, method, factorInputOf(method, code), false, context)
   }
 
   /**
@@ -125,13 +145,21 @@ export function createMfaService(deps: MfaDeps) {
    * @throws invalid_code, conflict
    */
   async function confirmTotp(userId: string, enrollmentId: string, code: string, context: RequestContext): Promise<{ recoveryCodes?: string[] }> {
-    // The first factor gets fresh recovery codes, and so does a user whose passkeys came without
-    // any; they come into force in the same transaction as the factor, so a crash can never leave
-    // an active factor without them.
-    const keepCodes = (await isEnabled(userId)) && (await deps.recoveryCodes.remaining(userId)) > 0
-    const fresh = keepCodes ? undefined : deps.recoveryCodes.prepare(userId)
+    const fresh = await codesForNewFactor(userId)
     await deps.totp.confirm(userId, enrollmentId, code, fresh?.write)
     await deps.audit.record('factor_enrolled', userId, context, { type: 'totp' })
+    return announceCodes(userId, fresh, context)
+  }
+
+  // The first factor gets fresh recovery codes, and so does a user whose earlier factor came
+  // without any; they come into force in the same transaction as the factor, so a crash can never
+  // leave an active factor without them.
+  async function codesForNewFactor(userId: string) {
+    const keepCodes = (await isEnabled(userId)) && (await deps.recoveryCodes.remaining(userId)) > 0
+    return keepCodes ? undefined : deps.recoveryCodes.prepare(userId)
+  }
+
+  async function announceCodes(userId: string, fresh: { codes: string[] } | undefined, context: RequestContext): Promise<{ recoveryCodes?: string[] }> {
     if (!fresh) return {}
     await deps.audit.record('recovery_codes_generated', userId, context, { count: fresh.codes.length })
     return { recoveryCodes: fresh.codes }
@@ -151,6 +179,16 @@ export function createMfaService(deps: MfaDeps) {
   /** Drops a TOTP setup that was never confirmed; an active factor is left alone. False when there was none. */
   async function cancelTotpSetup(userId: string): Promise<boolean> {
     return (await deps.totp.removePending(userId)) > 0
+  }
+
+  /**
+   * Adds a passkey through `register`, which writes it together with `also` (the first factor's
+   * recovery codes, shown once, as for TOTP).
+   */
+  async function addPasskey<T>(userId: string, context: RequestContext, register: (also?: (db: Executor) => Promise<void>) => Promise<T>) {
+    const fresh = await codesForNewFactor(userId)
+    const credential = await register(fresh?.write)
+    return { credential, ...(await announceCodes(userId, fresh, context)) }
   }
 
   /**
@@ -188,6 +226,7 @@ export function createMfaService(deps: MfaDeps) {
    * and, as after any completed second factor, a pending self-service recovery is cancelled.
    */
   async function completePasskeySignIn(userId: string, context: RequestContext): Promise<SignInOutcome> {
+    await assertActive(userId)
     const mfaAt = deps.clock.now()
     await cancelPendingRecovery(deps.store, deps.audit, userId, mfaAt.getTime(), context)
     const issued = await deps.sessions.issue(userId, { aal: 2, mfaAt, trustedDevice: false, methods: ['webauthn'] }, context)
@@ -217,7 +256,7 @@ export function createMfaService(deps: MfaDeps) {
     if (!(await deps.passkeys.list(session.userId)).some((passkey) => passkey.id === id)) throw new PortcullisError('not_found', 'No such passkey')
     await deps.stepUp.assertStepUp(session, code, context)
     if (!(await deps.passkeys.remove(session.userId, id))) throw new PortcullisError('not_found', 'No such passkey')
-    await deps.audit.record('factor_disabled', session.userId, context, { type: 'webauthn', credentialId: id })
+    await deps.audit.record('passkey_removed', session.userId, context, { type: 'webauthn', credentialId: id })
     await afterFactorRemoved(session.userId, context)
   }
 
@@ -295,6 +334,7 @@ export function createMfaService(deps: MfaDeps) {
     issueChallenge: (userId: string, context: RequestContext) => deps.challenges.issue(userId, 'password', context),
     stepUpChallenge,
     confirmTotp,
+    addPasskey,
     disableTotp,
     removePasskey,
     assertCanAddPasskey,
@@ -305,6 +345,7 @@ export function createMfaService(deps: MfaDeps) {
     removeFactors,
     resetUser,
     assertStepUp: deps.stepUp.assertStepUp,
+    stepUp: deps.stepUp.stepUp,
     hasFreshMfa: deps.stepUp.hasFreshMfa,
     trustedDevices: deps.trustedDevices,
   }

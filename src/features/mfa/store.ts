@@ -85,3 +85,9 @@ export async function deleteTrustedDevices(store: Store, userId: string): Promis
   const result = await store.db.deleteFrom('trusted_devices').where('user_id', '=', userId).executeTakeFirst()
   return Number(result.numDeletedRows)
 }
+
+/** True when an administrator has disabled the user's account. */
+export async function isUserDisabled(store: Store, userId: string): Promise<boolean> {
+  const row = await store.db.selectFrom('users').select('disabled_at').where('id', '=', userId).executeTakeFirst()
+  return row !== undefined && row.disabled_at !== null
+}

@@ -2,7 +2,7 @@ import type { Clock } from '../../clock.js'
 import type { Keyring } from '../../crypto/keys.js'
 import type { Random } from '../../crypto/random.js'
 import type { Executor, Store } from '../../store/store.js'
-import type { Factor, FactorResult } from '../mfa/index.js'
+import { codeOf, type Factor, type FactorResult } from '../mfa/index.js'
 import { formatRecoveryCode, normalizeRecoveryCode, RECOVERY_CODE_RANDOM_BYTES } from './code-format.js'
 import * as queries from './store.js'
 
@@ -51,7 +51,14 @@ export function createRecoveryCodeService(deps: RecoveryCodeDeps) {
   }
 
   const remaining = (userId: string) => queries.countUnused(deps.store, userId)
-  const factor: Factor = { method: 'recovery_code', isEnrolled: async (userId) => (await remaining(userId)) > 0, verify }
+  const factor: Factor = {
+    method: 'recovery_code',
+    isEnrolled: async (userId) => (await remaining(userId)) > 0,
+    verify: async (userId, input) => {
+      const code = codeOf(input)
+      return code === null ? { ok: false } : verify(userId, code)
+    },
+  }
 
   return { factor, prepare, generate, verify, remaining, remove: (userId: string) => queries.deleteCodes(deps.store, userId) }
 }

@@ -3,7 +3,7 @@ import type { Random } from '../../crypto/random.js'
 import { hashToken } from '../../crypto/token.js'
 import type { RequestContext } from '../../request-context.js'
 import type { SessionRow } from '../../store/database.js'
-import type { Store } from '../../store/store.js'
+import type { Executor, Store } from '../../store/store.js'
 import type { AuditService } from '../audit/index.js'
 import * as queries from './store.js'
 import type { IssuedSession, ResolvedSession, Session, SessionSummary } from './types.js'
@@ -47,8 +47,8 @@ export function createSessionService(deps: SessionDeps) {
     }
   }
 
-  /** Starts a session with a new random token; every sign-in and every step to aal 2 calls this. */
-  async function issue(userId: string, input: IssueSessionInput, context: RequestContext): Promise<IssuedSession> {
+  /** A session ready to be written, possibly inside a caller's transaction (sign-up writes the user and it together). */
+  function prepare(userId: string, input: IssueSessionInput, context: RequestContext): { issued: IssuedSession; write: (db: Executor) => Promise<void> } {
     const now = deps.clock.now().getTime()
     const token = deps.random.token()
     const row: SessionRow = {
@@ -64,8 +64,14 @@ export function createSessionService(deps: SessionDeps) {
       ip: context.ip,
       user_agent: context.userAgent?.slice(0, 512) ?? null,
     }
-    await queries.insertSession(deps.store, { ...row, methods: input.methods?.join(',') ?? null })
-    return { token, session: toSession(row) }
+    return { issued: { token, session: toSession(row) }, write: (db) => queries.insertSession(db, { ...row, methods: input.methods?.join(',') ?? null }) }
+  }
+
+  /** Starts a session with a new random token; every sign-in and every step to aal 2 calls this. */
+  async function issue(userId: string, input: IssueSessionInput, context: RequestContext): Promise<IssuedSession> {
+    const prepared = prepare(userId, input, context)
+    await prepared.write(deps.store.db)
+    return prepared.issued
   }
 
   /** The session a token names, or null when it is unknown, idle too long or past its absolute end. */
@@ -74,7 +80,9 @@ export function createSessionService(deps: SessionDeps) {
     const needsNoWrite = (cached: SessionRow) =>
       Number(cached.expires_at) > now && Number(cached.last_seen_at) + idleMs > now && now - Number(cached.last_seen_at) < TOUCH_INTERVAL_MS
     const row = await queries.findSessionByTokenHash(deps.store, hashToken(token), needsNoWrite)
-    if (!row) return null
+    // A disabled account's sessions are deleted when it is disabled; this also shuts out one
+    // issued by a sign-in that raced the disabling.
+    if (!row || row.user.disabled_at !== null) return null
     const lastSeen = Number(row.last_seen_at)
     if (Number(row.expires_at) <= now || lastSeen + idleMs <= now) {
       await queries.deleteSession(deps.store, row.user_id, row.id)
@@ -100,8 +108,11 @@ export function createSessionService(deps: SessionDeps) {
   }
 
   return {
+    prepare,
     issue,
     resolve,
+    /** Counts a step-up: the session completed a second factor now (its aal and token stay as they are). */
+    markMfa: async (sessionId: string) => queries.markSessionMfa(deps.store, sessionId, deps.clock.now().getTime()),
     list,
     /** Ends one of the user's sessions; false when it is not theirs or already gone. */
     /**

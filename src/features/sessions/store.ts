@@ -2,14 +2,20 @@ import type { CompiledQuery, InferResult } from 'kysely'
 import type { SessionChanges } from '../../store/change-feed.js'
 import type { SessionRow, UserRow } from '../../store/database.js'
 import { mfaEnabledExpression } from '../../store/mfa-enabled.js'
-import type { Store } from '../../store/store.js'
+import type { Executor, Store } from '../../store/store.js'
 import { SESSION_TABLES, SessionLookupCache } from './lookup-cache.js'
 import { SharedLookupCache } from './shared-lookup-cache.js'
 
 export type SessionWithUser = SessionRow & { user: UserRow & { mfa_enabled: boolean } }
 
-export async function insertSession(store: Store, row: SessionRow & { methods?: string | null }): Promise<void> {
-  await store.db.insertInto('sessions').values(row).execute()
+export async function insertSession(db: Executor, row: SessionRow & { methods?: string | null }): Promise<void> {
+  await db.insertInto('sessions').values(row).execute()
+}
+
+/** Records a completed second factor (a step-up) on a live session. */
+export async function markSessionMfa(store: Store, id: string, nowMs: number): Promise<boolean> {
+  const result = await store.db.updateTable('sessions').set({ mfa_at: nowMs }).where('id', '=', id).executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
 }
 
 export async function findSessionMethods(store: Store, id: string): Promise<string | null> {
@@ -40,6 +46,7 @@ function lookupQuery(store: Store, tokenHash: string) {
       'users.email_verified_at',
       'users.created_at as user_created_at',
       'users.updated_at as user_updated_at',
+      'users.disabled_at',
       mfaEnabledExpression,
     ])
     .where('sessions.token_hash', '=', tokenHash)
@@ -139,7 +146,7 @@ async function readSession(store: Store, tokenHash: string): Promise<SessionWith
   const parameters = compiled.parameters.map((value) => (value === TOKEN_HASH_PLACEHOLDER ? tokenHash : value))
   const row = (await store.db.executeQuery<LookupRow>({ ...compiled, parameters })).rows[0]
   if (!row) return undefined
-  const { email, name, password_hash, email_verified_at, user_created_at, user_updated_at, mfa_enabled, ...session } = row
+  const { email, name, password_hash, email_verified_at, user_created_at, user_updated_at, disabled_at, mfa_enabled, ...session } = row
   return {
     ...session,
     user: {
@@ -150,6 +157,7 @@ async function readSession(store: Store, tokenHash: string): Promise<SessionWith
       email_verified_at,
       created_at: user_created_at,
       updated_at: user_updated_at,
+      disabled_at,
       mfa_enabled: Boolean(mfa_enabled),
     },
   }

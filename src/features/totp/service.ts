@@ -6,7 +6,7 @@ import { safeEqual } from '../../crypto/token.js'
 import { PortcullisError } from '../../errors.js'
 import { isUniqueViolation } from '../../store/errors.js'
 import type { Executor, Store } from '../../store/store.js'
-import type { Factor, FactorResult } from '../mfa/index.js'
+import { codeOf, type Factor, type FactorResult } from '../mfa/index.js'
 import { matchTotpStep, withoutSpaces } from './code-match.js'
 import { encodeSecret, otpauthUri, qrCodeDataUri } from './enrollment-uri.js'
 import * as queries from './store.js'
@@ -129,7 +129,14 @@ export function createTotpService(deps: TotpDeps) {
     }
   }
 
-  const factor: Factor = { method: 'totp', isEnrolled, verify }
+  const factor: Factor = {
+    method: 'totp',
+    isEnrolled,
+    verify: async (userId, input) => {
+      const code = codeOf(input)
+      return code === null ? { ok: false } : verify(userId, code)
+    },
+  }
 
   return {
     factor,

@@ -1,2 +1,3 @@
 export { webauthnRoutes } from './routes.js'
+export { assertionResponse } from './schema.js'
 export { createWebauthnService, type PasskeySummary, type WebauthnService } from './service.js'

@@ -21,11 +21,19 @@ export function webauthnRoutes(webauthn: WebauthnService, mfa: MfaService, accou
   app.post('/webauthn/register/verify', async (c) => {
     const { session } = await kit.sessions.requireForEnrollment(c)
     const body = await parseBody(c, registrationBody)
-    return c.json({ credential: await webauthn.register(session.userId, body.response as unknown as RegistrationResponseJSON, body.name, c.get('context')) })
+    const response = body.response as unknown as RegistrationResponseJSON
+    return c.json(
+      await mfa.addPasskey(session.userId, c.get('context'), (also) => webauthn.register(session.userId, response, body.name, c.get('context'), also)),
+    )
   })
 
   app.post('/webauthn/authenticate/options', async (c) => {
     const body = await parseBody(c, authenticationOptionsBody)
+    if (body.stepUp) {
+      // A step-up ceremony is bound to the signed-in user and to no challenge (POST /mfa/step-up).
+      const { session } = await kit.sessions.require(c)
+      return c.json(await webauthn.authenticationOptions({ challengeId: null, userId: session.userId }, c.get('context')))
+    }
     const pending = body.challenge ? await mfa.pendingChallenge(body.challenge, 'webauthn') : null
     return c.json(await webauthn.authenticationOptions(pending, c.get('context')))
   })
@@ -35,8 +43,14 @@ export function webauthnRoutes(webauthn: WebauthnService, mfa: MfaService, accou
     const response = body.response as unknown as AuthenticationResponseJSON
     if (body.challenge) {
       // The second factor of a pending challenge: the assertion goes through the challenge's tries and budget.
-      const { outcome, device } = await mfa.completeChallenge(body.challenge, 'webauthn', JSON.stringify(response), body.trustDevice ?? false, c.get('context'))
-      return signInResponse(c, kit.options, await accounts.getUser(outcome.userId), outcome, 200, device)
+      const { outcome, device, redirectTo } = await mfa.completeChallenge(
+        body.challenge,
+        'webauthn',
+        { assertion: body.response },
+        body.trustDevice ?? false,
+        c.get('context'),
+      )
+      return signInResponse(c, kit.options, await accounts.getUser(outcome.userId), outcome, 200, device, redirectTo)
     }
     const userId = await webauthn.verifyPasswordless(response)
     const outcome = await mfa.completePasskeySignIn(userId, c.get('context'))

@@ -30,19 +30,22 @@ export const registrationBody = z.object({
   name: z.string().trim().max(64).optional(),
 })
 
-export const authenticationBody = z.object({
+/** A passkey assertion (AuthenticationResponseJSON) as a request carries it. */
+export const assertionResponse = z.looseObject({
+  ...credentialBase,
   response: z.looseObject({
-    ...credentialBase,
-    response: z.looseObject({
-      clientDataJSON: base64url(8192),
-      authenticatorData: base64url(8192),
-      signature: base64url(1024),
-      userHandle: base64url(1024).optional(),
-    }),
+    clientDataJSON: base64url(8192),
+    authenticatorData: base64url(8192),
+    signature: base64url(1024),
+    userHandle: base64url(1024).optional(),
   }),
+})
+
+export const authenticationBody = z.object({
+  response: assertionResponse,
   challenge: challenge.optional(),
   trustDevice: z.boolean().optional(),
 })
 
-export const authenticationOptionsBody = z.object({ challenge: challenge.optional() })
+export const authenticationOptionsBody = z.object({ challenge: challenge.optional(), stepUp: z.boolean().optional() })
 export const removeBody = z.object({ code: z.string().trim().min(1).max(64).optional() })

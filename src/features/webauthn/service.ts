@@ -16,8 +16,8 @@ import { hashToken } from '../../crypto/token.js'
 import { PortcullisError } from '../../errors.js'
 import type { RequestContext } from '../../request-context.js'
 import type { WebauthnCredentialRow } from '../../store/database.js'
-import { consumeToken, findLiveToken, insertToken, type TokenPurpose } from '../../store/one-time-tokens.js'
-import type { Store } from '../../store/store.js'
+import { consumeOnce, insertToken, type TokenPurpose } from '../../store/one-time-tokens.js'
+import type { Executor, Store } from '../../store/store.js'
 import type { AuditService } from '../audit/index.js'
 import type { LockoutService } from '../lockout/index.js'
 import type { Factor, FactorResult } from '../mfa/index.js'
@@ -97,8 +97,8 @@ export function createWebauthnService(deps: WebauthnDeps) {
   async function takeCeremony(purpose: TokenPurpose, response: { response?: { clientDataJSON?: unknown } } | null) {
     const challenge = signedChallenge(response)
     if (!challenge) return null
-    const row = await findLiveToken(deps.store, purpose, hashToken(challenge), now())
-    if (!row || !(await consumeToken(deps.store, row.id, now()))) return null
+    const row = await consumeOnce(deps.store.db, purpose, hashToken(challenge), now())
+    if (!row) return null
     return { challenge, userId: row.user_id, challengeId: row.challenge_id }
   }
 
@@ -124,7 +124,13 @@ export function createWebauthnService(deps: WebauthnDeps) {
    * Verifies a new passkey and stores it; audited as a factor enrolled.
    * @throws invalid_code (a response that does not verify, or whose ceremony is spent or someone else's), conflict (already registered)
    */
-  async function register(userId: string, response: RegistrationResponseJSON, name: string | undefined, context: RequestContext): Promise<PasskeySummary> {
+  async function register(
+    userId: string,
+    response: RegistrationResponseJSON,
+    name: string | undefined,
+    context: RequestContext,
+    also?: (db: Executor) => Promise<void>,
+  ): Promise<PasskeySummary> {
     const ceremony = await takeCeremony('webauthn_register', response)
     if (!ceremony || ceremony.userId !== userId) throw refused()
     const result = await verifyRegistrationResponse({
@@ -148,14 +154,17 @@ export function createWebauthnService(deps: WebauthnDeps) {
       created_at: createdAt,
       last_used_at: null,
     }
-    if (!(await queries.insertCredential(deps.store, row))) throw new PortcullisError('conflict', 'This passkey is registered already')
-    await deps.audit.record('factor_enrolled', userId, context, { type: 'webauthn', credentialId: row.id })
+    if (!(await queries.insertCredential(deps.store, row, also))) throw new PortcullisError('conflict', 'This passkey is registered already')
+    await deps.audit.record('passkey_added', userId, context, { type: 'webauthn', credentialId: row.id })
     return summary(row)
   }
 
-  /** Options for an assertion: of a pending MFA challenge's user (`challenge` given), or passwordless. */
+  /**
+   * Options for an assertion: of a pending MFA challenge's user (`challenge` given), of a
+   * signed-in user stepping up (no challenge id), or passwordless (null).
+   */
   async function authenticationOptions(
-    pending: { challengeId: string; userId: string } | null,
+    pending: { challengeId: string | null; userId: string } | null,
     context: RequestContext,
   ): Promise<PublicKeyCredentialRequestOptionsJSON> {
     if (context.ip) await deps.lockout.consume(`webauthn-options:ip:${context.ip}`, OPTIONS_PER_ADDRESS, OPTIONS_WINDOW_SECONDS)
@@ -193,18 +202,16 @@ export function createWebauthnService(deps: WebauthnDeps) {
     return row
   }
 
-  /** The challenge factor: `code` is the assertion (AuthenticationResponseJSON) as JSON text. */
+  /**
+   * The factor of a challenge (ceremony bound to that challenge) or of a step-up (ceremony bound
+   * to the signed-in user and no challenge): either way the ceremony must name this user.
+   */
   const factor: Factor = {
     method: 'webauthn',
     isEnrolled: (userId) => queries.hasCredential(deps.store, userId),
-    async verify(userId, code, challengeId): Promise<FactorResult> {
-      let response: AuthenticationResponseJSON
-      try {
-        response = JSON.parse(code) as AuthenticationResponseJSON
-      } catch {
-        return { ok: false }
-      }
-      if (typeof response !== 'object' || response === null) return { ok: false }
+    async verify(userId, input, challengeId): Promise<FactorResult> {
+      if (!('assertion' in input)) return { ok: false }
+      const response = input.assertion as unknown as AuthenticationResponseJSON
       const ceremony = await takeCeremony('webauthn_authenticate', response)
       if (!ceremony || ceremony.userId !== userId || ceremony.challengeId !== (challengeId ?? null)) return { ok: false }
       const row = await checkAssertion(response, ceremony, false)

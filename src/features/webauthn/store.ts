@@ -1,11 +1,15 @@
 import type { WebauthnCredentialRow } from '../../store/database.js'
 import { isUniqueViolation } from '../../store/errors.js'
-import type { Store } from '../../store/store.js'
+import type { Executor, Store } from '../../store/store.js'
 
 /** False when the credential id is registered already (to this user or another). */
-export async function insertCredential(store: Store, row: WebauthnCredentialRow): Promise<boolean> {
+/** Inserts a passkey and, in the same transaction, whatever `also` writes (first recovery codes); false when already registered. */
+export async function insertCredential(store: Store, row: WebauthnCredentialRow, also?: (db: Executor) => Promise<void>): Promise<boolean> {
   try {
-    await store.db.insertInto('webauthn_credentials').values(row).execute()
+    await store.db.transaction().execute(async (trx) => {
+      await trx.insertInto('webauthn_credentials').values(row).execute()
+      if (also) await also(trx)
+    })
     return true
   } catch (error) {
     if (isUniqueViolation(error)) return false

@@ -10,6 +10,8 @@ export interface LoginProps {
   notice?: { kind: 'ok' | 'info' | 'error'; text: string } | undefined
   /** Where a passkey sign-in goes on to. */
   next?: string
+  /** False with SIGNUP_MODE=closed: no link to a sign-up that is not offered. */
+  signUpOpen?: boolean
 }
 
 /** Password sign-in; the same email field also asks for a code or a link by email. */
@@ -47,9 +49,11 @@ export function LoginPage(props: LoginProps) {
       <PasskeyButton kind="sign-in" api={props.api} label="Sign in with a passkey" id="passkey-sign-in" next={props.next ?? HOME} class="secondary">
         <p class="divider">or with a passkey on this device</p>
       </PasskeyButton>
-      <p class="muted below">
-        New here? <a href="/signup">Create an account</a>
-      </p>
+      {props.signUpOpen === false ? null : (
+        <p class="muted below">
+          New here? <a href="/signup">Create an account</a>
+        </p>
+      )}
     </section>
   )
 }

@@ -26,7 +26,7 @@ export function PasskeysSection(props: { passkeys: PasskeySummary[]; api: string
                 </span>
               </div>
               <Form action={`/account/passkeys/${encodeURIComponent(passkey.id)}/delete`}>
-                {props.errors.code ? <StepUpField id={`passkey-code-${passkey.id}`} errors={props.errors} /> : null}
+                {props.errors.code ? <StepUpField id={`passkey-code-${passkey.id}`} errors={props.errors} passkeyApi={props.api} /> : null}
                 <button type="submit" class="secondary" aria-label={`Delete ${passkey.name}`}>
                   Delete
                 </button>
@@ -35,9 +35,6 @@ export function PasskeysSection(props: { passkeys: PasskeySummary[]; api: string
           ))}
         </ul>
       )}
-      {props.errors.code ? (
-        <p class="hint">With passkeys only, sign out and sign in again with a passkey: then deleting one needs nothing more for 10 minutes.</p>
-      ) : null}
       <PasskeyButton kind="register" api={props.api} label="Add a passkey" id="passkey-register" next="/account/security?notice=passkey_added">
         <Field
           id="passkey-name"

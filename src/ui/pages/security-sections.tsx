@@ -1,26 +1,43 @@
 import type { User } from '../../features/accounts/index.js'
 import type { MfaOverview, TrustedDevice } from '../../features/mfa/index.js'
 import type { SessionSummary } from '../../features/sessions/index.js'
-import { ButtonForm, Field, type FieldErrors, Form, FormErrors } from '../components.js'
+import { ButtonForm, Field, type FieldErrors, Form, FormErrors, PasskeyButton } from '../components.js'
 import { describeDevice, formatTime } from '../format.js'
 
-/** The code a sensitive action asks for when the session has not completed MFA in the last minutes. */
-export function StepUpField(props: { id: string; errors: FieldErrors }) {
+/**
+ * The step-up a sensitive action asks for when the session has not completed MFA in the last
+ * minutes: a code typed here, or (for a user with passkeys) a passkey, which counts for the next
+ * 10 minutes so the action can simply be pressed again.
+ */
+export function StepUpField(props: { id: string; errors: FieldErrors; passkeyApi?: string | undefined }) {
   return (
-    <Field
-      id={props.id}
-      name="code"
-      label="Code from your authenticator app, or a recovery code"
-      hint="This change needs a fresh second factor: your last one was entered more than 10 minutes ago."
-      autocomplete="one-time-code"
-      maxlength={64}
-      errors={props.errors.code}
-    />
+    <>
+      <Field
+        id={props.id}
+        name="code"
+        label="Code from your authenticator app, or a recovery code"
+        hint="This change needs a fresh second factor: your last one was entered more than 10 minutes ago."
+        autocomplete="one-time-code"
+        maxlength={64}
+        required={false}
+        errors={props.errors.code}
+      />
+      {props.passkeyApi ? (
+        <PasskeyButton
+          kind="step-up"
+          api={props.passkeyApi}
+          label="Confirm with a passkey instead"
+          id={`${props.id}-passkey`}
+          class="secondary"
+          next="/account/security?notice=stepped_up"
+        />
+      ) : null}
+    </>
   )
 }
 
 /** One-button actions ask for the code only once the service said it is needed, so the page shows no idle code fields. */
-export function TotpSection(props: { overview: MfaOverview; errors: FieldErrors }) {
+export function TotpSection(props: { overview: MfaOverview; errors: FieldErrors; passkeyApi?: string | undefined }) {
   const factor = props.overview.factors.find((candidate) => candidate.type === 'totp')
   return (
     <section class="card" aria-labelledby="totp-title">
@@ -35,7 +52,7 @@ export function TotpSection(props: { overview: MfaOverview; errors: FieldErrors 
             {factor.lastUsedAt ? `, last used ${formatTime(factor.lastUsedAt)}` : ''}.
           </p>
           <Form action="/account/totp/disable">
-            {props.errors.code ? <StepUpField id="disable-code" errors={props.errors} /> : null}
+            {props.errors.code ? <StepUpField id="disable-code" errors={props.errors} passkeyApi={props.passkeyApi} /> : null}
             <button type="submit" class="danger">
               Turn off two-step verification
             </button>
@@ -51,7 +68,7 @@ export function TotpSection(props: { overview: MfaOverview; errors: FieldErrors 
   )
 }
 
-export function RecoveryCodesSection(props: { overview: MfaOverview; errors: FieldErrors }) {
+export function RecoveryCodesSection(props: { overview: MfaOverview; errors: FieldErrors; passkeyApi?: string | undefined }) {
   const left = props.overview.recoveryCodesRemaining
   return (
     <section class="card" aria-labelledby="recovery-title">
@@ -62,7 +79,7 @@ export function RecoveryCodesSection(props: { overview: MfaOverview; errors: Fie
         {left <= 3 ? ' Make new ones soon.' : ''}
       </p>
       <Form action="/account/recovery-codes">
-        {props.errors.code ? <StepUpField id="recovery-code" errors={props.errors} /> : null}
+        {props.errors.code ? <StepUpField id="recovery-code" errors={props.errors} passkeyApi={props.passkeyApi} /> : null}
         <button type="submit" class="secondary">
           Make new recovery codes
         </button>
@@ -134,7 +151,14 @@ export function SessionsSection(props: { sessions: SessionSummary[]; errors: Fie
   )
 }
 
-export function PasswordSection(props: { email: string; mfaEnabled: boolean; stepUpNeeded: boolean; minLength: number; errors: FieldErrors }) {
+export function PasswordSection(props: {
+  email: string
+  mfaEnabled: boolean
+  stepUpNeeded: boolean
+  minLength: number
+  errors: FieldErrors
+  passkeyApi?: string | undefined
+}) {
   return (
     <section class="card" aria-labelledby="password-title">
       <h2 id="password-title">Change password</h2>
@@ -152,7 +176,7 @@ export function PasswordSection(props: { email: string; mfaEnabled: boolean; ste
           hint={`At least ${props.minLength} characters. Other devices are signed out and trusted devices forgotten.`}
           errors={props.errors.newPassword}
         />
-        {props.mfaEnabled && props.stepUpNeeded ? <StepUpField id="password-code" errors={props.errors} /> : null}
+        {props.mfaEnabled && props.stepUpNeeded ? <StepUpField id="password-code" errors={props.errors} passkeyApi={props.passkeyApi} /> : null}
         <button type="submit">Change password</button>
       </Form>
     </section>

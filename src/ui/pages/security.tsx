@@ -31,6 +31,8 @@ export interface SecurityProps {
 
 export function SecurityPage(props: SecurityProps) {
   const errorsOf = (section: SectionErrors['section']): FieldErrors => (props.failed?.section === section ? props.failed.errors : {})
+  // A user with a passkey can step up with it wherever a code is asked for.
+  const passkeyApi = props.passkeys.length > 0 ? props.api : undefined
   return (
     <>
       <h1>Account security</h1>
@@ -47,11 +49,11 @@ export function SecurityPage(props: SecurityProps) {
           <p>Every account here needs two-step verification. Set up an authenticator app to continue.</p>
         </Alert>
       ) : null}
-      <TotpSection overview={props.overview} errors={errorsOf('totp')} />
+      <TotpSection overview={props.overview} errors={errorsOf('totp')} passkeyApi={passkeyApi} />
       <PasskeysSection passkeys={props.passkeys} api={props.api} errors={errorsOf('passkeys')} />
       {props.mustEnroll ? null : (
         <>
-          {props.overview.enabled ? <RecoveryCodesSection overview={props.overview} errors={errorsOf('recovery')} /> : null}
+          {props.overview.enabled ? <RecoveryCodesSection overview={props.overview} errors={errorsOf('recovery')} passkeyApi={passkeyApi} /> : null}
           {props.overview.enabled || props.devices.length > 0 ? <TrustedDevicesSection devices={props.devices} errors={errorsOf('devices')} /> : null}
           <SessionsSection sessions={props.sessions} errors={errorsOf('sessions')} />
           <PasswordSection
@@ -60,6 +62,7 @@ export function SecurityPage(props: SecurityProps) {
             stepUpNeeded={props.stepUpNeeded}
             minLength={props.minLength}
             errors={errorsOf('password')}
+            passkeyApi={passkeyApi}
           />
           <EmailSection user={props.user} errors={errorsOf('email')} />
         </>

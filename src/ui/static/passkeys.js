@@ -43,7 +43,31 @@ async function register(api, name) {
     excludeCredentials: withIds(options.excludeCredentials),
   }
   const credential = await navigator.credentials.create({ publicKey })
-  await post(`${api}/webauthn/register/verify`, { response: credentialJson(credential), ...(name ? { name } : {}) })
+  return post(`${api}/webauthn/register/verify`, { response: credentialJson(credential), ...(name ? { name } : {}) })
+}
+
+// A first passkey comes with recovery codes, shown once: they replace the button until saved.
+function showRecoveryCodes(group, codes, next) {
+  const box = document.createElement('div')
+  box.className = 'alert ok'
+  box.setAttribute('role', 'status')
+  const title = document.createElement('h3')
+  title.textContent = 'Save your recovery codes'
+  const text = document.createElement('p')
+  text.textContent = 'Each code signs you in once if you lose your passkeys. They are shown only now: write them down or keep them in a password manager.'
+  const list = document.createElement('ol')
+  list.className = 'codes'
+  for (const code of codes) {
+    const item = document.createElement('li')
+    item.textContent = code
+    list.append(item)
+  }
+  const done = document.createElement('a')
+  done.href = next
+  done.className = 'button'
+  done.textContent = 'I saved my recovery codes'
+  box.append(title, text, list, done)
+  group.replaceChildren(box)
 }
 
 async function authenticate(api, challenge) {
@@ -51,6 +75,14 @@ async function authenticate(api, challenge) {
   const publicKey = { ...options, challenge: toBytes(options.challenge), allowCredentials: withIds(options.allowCredentials) }
   const credential = await navigator.credentials.get({ publicKey })
   await post(`${api}/webauthn/authenticate/verify`, { response: credentialJson(credential), ...(challenge ? { challenge } : {}) })
+}
+
+// A signed-in user confirms a sensitive change with a passkey (POST /mfa/step-up).
+async function stepUp(api) {
+  const options = await post(`${api}/webauthn/authenticate/options`, { stepUp: true })
+  const publicKey = { ...options, challenge: toBytes(options.challenge), allowCredentials: withIds(options.allowCredentials) }
+  const credential = await navigator.credentials.get({ publicKey })
+  await post(`${api}/mfa/step-up`, { method: 'webauthn', response: credentialJson(credential) })
 }
 
 for (const button of document.querySelectorAll('button[data-passkey]')) {
@@ -66,7 +98,13 @@ for (const button of document.querySelectorAll('button[data-passkey]')) {
       const { api, passkey, challenge, next } = button.dataset
       if (passkey === 'register') {
         const name = document.getElementById('passkey-name')?.value.trim()
-        await register(api, name)
+        const answer = await register(api, name)
+        if (answer.recoveryCodes && group) {
+          showRecoveryCodes(group, answer.recoveryCodes, next || '/account/security')
+          return
+        }
+      } else if (passkey === 'step-up') {
+        await stepUp(api)
       } else {
         await authenticate(api, passkey === 'challenge' ? challenge : undefined)
       }

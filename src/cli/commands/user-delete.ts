@@ -1,0 +1,23 @@
+import { NO_CONTEXT } from '../../request-context.js'
+import type { Command } from '../command.js'
+import { openAuth } from '../open-auth.js'
+import { findUser } from './user-lookup.js'
+
+export const userDeleteCommand: Command = {
+  words: ['user', 'delete'],
+  args: ['<email-or-id>'],
+  summary: 'Delete an account and every session, factor, code, device and passkey (the audit log stays)',
+  help: 'Recorded in the audit log with the actor "cli".',
+  async run({ positionals, io }) {
+    const auth = await openAuth(io.env)
+    try {
+      const user = await findUser(auth, positionals[0] as string, io)
+      if (!user) return 1
+      await auth.api.admin.remove(user.id, NO_CONTEXT, 'cli')
+      io.out(`Deleted ${user.email}.`)
+      return 0
+    } finally {
+      await auth.close()
+    }
+  },
+}
