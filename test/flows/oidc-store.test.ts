@@ -128,4 +128,38 @@ describe.each(dialects)('$name: OpenID provider storage', (dialect) => {
     expect(await t.auth.oidc.revokeGrantsForUser('u2', NO_CONTEXT)).toBe(1)
     expect(await grants.find('g2')).toBeUndefined()
   })
+
+  it('revokes every grant of an account an administrator disables or deletes, and lets neither sign in', async () => {
+    t = await createTestAuth(dialect)
+    const grants = adapterOf('Grant')
+    const tokens = adapterOf('RefreshToken')
+    const disabled = await t.signUp()
+    const deleted = await t.signUp()
+    const other = await t.signUp()
+    for (const [grant, user] of [
+      ['g-disabled', disabled],
+      ['g-deleted', deleted],
+      ['g-other', other],
+    ] as const) {
+      await grants.upsert(grant, { accountId: user.user.id, clientId: 'c1', kind: 'Grant' }, 3600)
+      await tokens.upsert(`rt-${grant}`, { grantId: grant, accountId: user.user.id, clientId: 'c1', kind: 'RefreshToken' }, 3600)
+    }
+    expect(await t.auth.oidc.canSignIn(disabled.user.id)).toBe(true)
+
+    await t.auth.api.admin.disable(disabled.user.id, NO_CONTEXT)
+    await t.auth.api.admin.remove(deleted.user.id, NO_CONTEXT)
+
+    for (const gone of ['g-disabled', 'g-deleted']) {
+      expect(await grants.find(gone)).toBeUndefined()
+      expect(await tokens.find(`rt-${gone}`)).toBeUndefined()
+    }
+    expect(await grants.find('g-other')).toBeDefined()
+    expect(await t.auth.oidc.canSignIn(disabled.user.id)).toBe(false)
+    expect(await t.auth.oidc.canSignIn(deleted.user.id)).toBe(false)
+    expect(await t.auth.oidc.canSignIn(other.user.id)).toBe(true)
+    const events = await t.auth.api.audit.list(disabled.user.id)
+    expect(events.filter((event) => event.type === 'oidc_grant_revoked')).toEqual([
+      expect.objectContaining({ data: expect.objectContaining({ grantId: 'g-disabled', reason: 'account_disabled' }) }),
+    ])
+  })
 })
