@@ -22,7 +22,15 @@ export interface ServerProcess extends Spawned {
 /** Runs `portcullis <args>` from the sources with tsx, on a new SQLite file unless `env.DATABASE_URL` names one. */
 export function spawnCli(args: string[], env: Record<string, string> = {}): Spawned {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-server-'))
-  const childEnv: Record<string, string | undefined> = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'auth.db')}`, PORT: '0', LOG_LEVEL: 'info', ...env }
+  // Tests sign many people up from one loopback address; SIGNUP_RATE_LIMIT's own tests set it lower.
+  const childEnv: Record<string, string | undefined> = {
+    ...process.env,
+    DATABASE_URL: `sqlite:${join(dir, 'auth.db')}`,
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    SIGNUP_RATE_LIMIT: '10000/1h',
+    ...env,
+  }
   for (const name of ['PORTCULLIS_SECRET', 'MFA_CHALLENGE_SECRET', 'NODE_ENV', 'TRUST_PROXY', 'HOST']) if (!(name in env)) delete childEnv[name]
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
   let text = ''

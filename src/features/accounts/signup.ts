@@ -90,7 +90,7 @@ export function createSignUpService(deps: SignUpDeps) {
 
   /** Writes the user and its first session (aal 1) in one transaction. @throws conflict */
   async function createWithSession(row: UserRow, context: RequestContext, method: string): Promise<{ user: User; outcome: SignInOutcome }> {
-    const prepared = deps.sessions.prepare(row.id, { aal: 1, mfaAt: null, trustedDevice: false }, context)
+    const prepared = deps.sessions.prepare(row.id, { aal: 1, mfaAt: null, trustedDevice: false, methods: ['password'] }, context)
     if (!(await queries.insertUserWith(deps.store, row, prepared.write))) {
       throw new PortcullisError('conflict', 'An account with this email already exists')
     }
@@ -179,7 +179,7 @@ export function createSignUpService(deps: SignUpDeps) {
     }
     if (live.purpose === 'signup') {
       const row = newUserRow(live.email, name, passwordHash, now())
-      const prepared = deps.sessions.prepare(row.id, { aal: 1, mfaAt: null, trustedDevice: false }, context)
+      const prepared = deps.sessions.prepare(row.id, { aal: 1, mfaAt: null, trustedDevice: false, methods: ['password'] }, context)
       if (!(await queries.insertUserWith(deps.store, row, spendAndWrite(prepared.write)))) {
         throw new PortcullisError('conflict', 'An account with this email already exists')
       }
@@ -189,7 +189,7 @@ export function createSignUpService(deps: SignUpDeps) {
     }
     if (!invited) throw new PortcullisError('invalid_code', 'The link is invalid, expired or already used')
     if (invited.disabled_at !== null) throw new PortcullisError('account_disabled', 'This account has been disabled by an administrator')
-    const prepared = deps.sessions.prepare(invited.id, { aal: 1, mfaAt: null, trustedDevice: false }, context)
+    const prepared = deps.sessions.prepare(invited.id, { aal: 1, mfaAt: null, trustedDevice: false, methods: ['password'] }, context)
     if (!(await queries.setFirstPassword(deps.store, invited.id, passwordHash, now(), spendAndWrite(prepared.write)))) {
       throw new PortcullisError('invalid_code', 'The link is invalid, expired or already used')
     }

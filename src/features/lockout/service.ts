@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.js'
 import { PortcullisError } from '../../errors.js'
 import type { Store } from '../../store/store.js'
-import { type CounterState, clearExpiredLock, decrementCounter, deleteCounters, incrementCounter, lockWhenReached, readLocks } from './store.js'
+import { type CounterState, clearExpiredLock, decrementCounter, deleteCounters, deleteCounting, incrementCounter, lockWhenReached, readLocks } from './store.js'
 
 export interface LockoutDeps {
   store: Store
@@ -162,7 +162,7 @@ export function createLockoutService(deps: LockoutDeps) {
 
   /** Lifts the lock (and the count) of a client address; true if there was one. */
   async function unlockAddress(ip: string): Promise<boolean> {
-    return (await deleteCounters(deps.store, [passwordAddressKey(ip)])) > 0
+    return deleteCounting(deps.store, passwordAddressKey(ip))
   }
 
   /** True once, for the first request that finds the email's password lock over (DESIGN.md: a lock's end is audited). */

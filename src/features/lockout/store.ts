@@ -80,3 +80,16 @@ export async function clearExpiredLock(store: Store, key: string, nowMs: number)
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
 }
+
+/**
+ * Deletes the counter of `key` when it holds failures or a lock; true when it did. A counter left
+ * at zero by tries that were given back (right passwords) is nothing to lift.
+ */
+export async function deleteCounting(store: Store, key: string): Promise<boolean> {
+  const result = await store.db
+    .deleteFrom('rate_limits')
+    .where('key', '=', key)
+    .where((eb) => eb.or([eb('count', '>', 0), eb('locked_until', 'is not', null)]))
+    .executeTakeFirst()
+  return Number(result.numDeletedRows) > 0
+}
