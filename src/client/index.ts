@@ -10,6 +10,7 @@ type Schemas = components['schemas']
 export type User = Schemas['User']
 export type MfaMethod = Schemas['MfaMethod']
 export type CurrentSession = Schemas['CurrentSession']
+export type StepUpInput = paths['/mfa/step-up']['post']['requestBody']['content']['application/json']
 
 export interface AuthClientOptions {
   /** Where the API is mounted, e.g. `https://example.com/api/auth`. */
@@ -151,13 +152,13 @@ export function createAuthClient(options: AuthClientOptions) {
       /** Activates the enrolment; the first factor returns recovery codes to show once. @throws AuthClientError invalid_code */
       confirmTotp: (input: { enrollmentId: string; code: string }) => unwrap(raw.POST('/mfa/totp/confirm', { body: input })),
       /**
-       * Completes MFA again for sensitive actions (POST /mfa/step-up of docs/api.md). Typed loosely
-       * until that route is in docs/openapi.json.
-       * @throws AuthClientError invalid_code, too_many_requests
+       * Completes a second factor again, so sensitive actions pass without a code for 10 minutes:
+       * `{method: 'totp' | 'recovery_code', code}`, or `{method: 'webauthn', response}` with an
+       * assertion made from `POST /webauthn/authenticate/options {stepUp: true}`.
+       * @throws AuthClientError invalid_code, invalid_request (a method not enrolled), too_many_requests
        */
-      stepUp: async (input: { method: 'totp' | 'recovery_code'; code: string }): Promise<void> => {
-        const untyped = raw as unknown as Client<Record<string, { post: { requestBody: { content: { 'application/json': unknown } }; responses: object } }>>
-        await unwrap(untyped.POST('/mfa/step-up', { body: input }))
+      stepUp: async (input: StepUpInput): Promise<void> => {
+        await unwrap(raw.POST('/mfa/step-up', { body: input }))
       },
     },
     passkeys: createPasskeyCalls(raw, unwrap, toResult),

@@ -45,6 +45,7 @@ export const signedInSchema = z
     token: z.string().optional().describe('The session token, in the token flow only (X-Auth-Flow: token)'),
     session: sessionSchema.optional().describe('Present when a trusted device skipped the challenge'),
     trustedDeviceToken: z.string().optional().describe('Token flow with trustDevice: send it back as X-Trusted-Device'),
+    redirectTo: z.string().optional().describe('Completing a challenge that began with a magic link: where the link was meant to lead'),
   })
   .meta({ id: 'SignedIn' })
 

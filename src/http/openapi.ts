@@ -31,7 +31,8 @@ export interface ApiOperation {
   description?: string
   tag: string
   access: Access
-  body?: z.ZodObject
+  /** A body the route parses; a union when its shape depends on a field (`method`) or on the configuration. */
+  body?: z.ZodObject | z.ZodUnion
   query?: z.ZodObject
   /** A sign-in answer: honours `X-Auth-Flow: token` and `X-Trusted-Device`. */
   signIn?: boolean

@@ -84,6 +84,37 @@ describe.each(['token', 'cookie'] as const)('portcullis/client, %s flow', (flow)
     expect((error as AuthClientError).message).toBeTruthy()
   })
 
+  it('steps up with mfa.stepUp, so a sensitive action passes without a code for 10 minutes', async () => {
+    const auth = client()
+    await auth.signUp({ email: email(), password: STRONG_PASSWORD })
+    const enrollment = await auth.mfa.enrollTotp()
+    await auth.mfa.confirmTotp({ enrollmentId: enrollment.enrollmentId, code: server.totp(enrollment.secret) })
+    server.clock.advance(30_000)
+
+    // The sign-up session never completed MFA: new recovery codes need a factor first.
+    const refused = await auth.raw.POST('/mfa/recovery/generate', { body: {} })
+    expect(refused.response.status).toBe(403)
+    expect(refused.error?.error).toMatchObject({ code: 'step_up_required', details: [{ method: 'totp' }, { method: 'recovery_code' }] })
+
+    const wrong = server.totp(enrollment.secret) === '000000' ? '111111' : '000000'
+    const error = await auth.mfa.stepUp({ method: 'totp', code: wrong }).catch((caught: unknown) => caught)
+    expect(error).toMatchObject({ status: 400, code: 'invalid_code' })
+    expect((await auth.raw.POST('/mfa/recovery/generate', { body: {} })).response.status).toBe(403)
+
+    await auth.mfa.stepUp({ method: 'totp', code: server.totp(enrollment.secret) })
+    const generated = await auth.raw.POST('/mfa/recovery/generate', { body: {} })
+    expect(generated.data?.codes).toHaveLength(10)
+
+    // The window closes after 10 minutes; a recovery code opens it again (and is spent).
+    server.clock.advance(11 * 60_000)
+    expect((await auth.raw.POST('/mfa/recovery/generate', { body: {} })).response.status).toBe(403)
+    const recoveryCode = generated.data?.codes[0] as string
+    await auth.mfa.stepUp({ method: 'recovery_code', code: recoveryCode })
+    expect((await auth.raw.POST('/mfa/recovery/generate', { body: {} })).response.status).toBe(200)
+    const spent = await auth.mfa.stepUp({ method: 'recovery_code', code: recoveryCode }).catch((caught: unknown) => caught)
+    expect(spent).toMatchObject({ status: 400, code: 'invalid_code' })
+  })
+
   it('answers a lockout with AuthClientError too_many_requests and its retryAfter', async () => {
     const auth = client()
     const address = email()
