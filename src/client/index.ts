@@ -29,6 +29,8 @@ export interface AuthClientOptions {
 /** A finished sign-in, or a second factor to ask for. */
 export type SignInResult = { kind: 'session'; user: User; token?: string } | { kind: 'mfa'; challenge: string; methods: MfaMethod[]; expiresIn: number }
 export type SessionResult = Extract<SignInResult, { kind: 'session' }>
+/** A sign-up: signed in (SIGNUP_MODE=open), or a link mailed that `completeSignUp` takes (verify_first). */
+export type SignUpResult = SessionResult | { kind: 'mailed' }
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
@@ -120,9 +122,20 @@ export function createAuthClient(options: AuthClientOptions) {
     setToken(value: string | null) {
       token = value
     },
-    /** Creates an account and signs in (aal 1). @throws AuthClientError conflict, weak_password, too_many_requests */
-    async signUp(input: { email: string; password: string; name?: string }): Promise<SessionResult> {
+    /**
+     * Creates an account and signs in (aal 1); a server in SIGNUP_MODE=verify_first mails a link
+     * instead (`kind: 'mailed'`), whose token `completeSignUp` takes.
+     * @throws AuthClientError conflict, weak_password, too_many_requests, forbidden (sign-up closed)
+     */
+    async signUp(input: { email: string; password: string; name?: string }): Promise<SignUpResult> {
       const body = await unwrap(raw.POST('/signup', { body: input }))
+      // 202 has no body.
+      if (!body) return { kind: 'mailed' }
+      return { kind: 'session', user: body.user, ...(body.token ? { token: body.token } : {}) }
+    },
+    /** Sets the password with a mailed sign-up or invitation link's token, and signs in (aal 1). @throws AuthClientError invalid_code, weak_password */
+    async completeSignUp(input: { token: string; password: string; name?: string }): Promise<SessionResult> {
+      const body = await unwrap(raw.POST('/signup/complete', { body: input }))
       return { kind: 'session', user: body.user, ...(body.token ? { token: body.token } : {}) }
     },
     /** Password sign-in. @throws AuthClientError invalid_credentials, too_many_requests, account_disabled */
