@@ -902,7 +902,8 @@ export interface components {
                 code: "invalid_request";
                 message: string;
                 details?: {
-                    [key: string]: unknown;
+                    field: string;
+                    message: string;
                 }[];
             };
         };
@@ -952,7 +953,8 @@ export interface components {
                 code: "weak_password";
                 message: string;
                 details?: {
-                    [key: string]: unknown;
+                    /** @enum {string} */
+                    rule: "min_length" | "max_length" | "common_password" | "contains_email" | "too_guessable";
                 }[];
             };
         };
@@ -1032,7 +1034,8 @@ export interface components {
                 code: "step_up_required";
                 message: string;
                 details?: {
-                    [key: string]: unknown;
+                    /** @enum {string} */
+                    method: "totp" | "recovery_code" | "webauthn" | "sign_in";
                 }[];
             };
         };
