@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type HashTicket, sharedArgon2Pool } from '../../src/crypto/argon2-pool.js'
 import { startUiServer, type UiServer } from '../browser/harness.js'
 import { tokenIn } from '../support/mail.js'
 import { createConformanceFetch } from '../support/openapi-check.js'
@@ -39,7 +40,11 @@ async function call(method: string, path: string, init: Call = {}) {
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   })
   const text = await response.text()
-  return { status: response.status, body: text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text }
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text,
+  }
 }
 
 async function signUp() {
@@ -258,6 +263,36 @@ describe('every answer of the main flows matches the OpenAPI document', () => {
 
     expect((await call('POST', '/admin/addresses/unlock', { headers: admin, body: { ip: '127.0.0.1' } })).status).toBe(204)
     expect((await call('POST', '/admin/addresses/unlock', { headers: admin, body: { ip: 'not an address' } })).status).toBe(400)
+  })
+
+  it('shedding: the hashing routes answer 503 with Retry-After while the hashing queue is full', async () => {
+    const { email, token } = await signUp()
+    const held: HashTicket[] = []
+    try {
+      for (;;) held.push(sharedArgon2Pool().tryReserve())
+    } catch {
+      // Every place the pool admits is held: the next hashing request is shed.
+    }
+    try {
+      const answers = [
+        await call('POST', '/login', { body: { email, password: STRONG_PASSWORD } }),
+        await call('POST', '/signup', { body: { email: `shed-${email}`, password: STRONG_PASSWORD } }),
+        await call('POST', '/password/change', { token, body: { currentPassword: STRONG_PASSWORD, newPassword: `${STRONG_PASSWORD} again` } }),
+        await call('DELETE', '/account', { token, body: { password: STRONG_PASSWORD } }),
+        await call('POST', '/admin/users', {
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+          body: { email: `shed-admin-${email}`, password: STRONG_PASSWORD },
+        }),
+      ]
+      for (const answer of answers) {
+        expect(answer.status).toBe(503)
+        expect(answer.body.error.code).toBe('service_unavailable')
+        expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+      }
+    } finally {
+      for (const ticket of held) ticket.release()
+    }
+    expect((await call('GET', '/session', { token })).status).toBe(200)
   })
 
   it('administration and the document itself', async () => {
