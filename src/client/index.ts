@@ -10,6 +10,7 @@ type Schemas = components['schemas']
 export type User = Schemas['User']
 export type MfaMethod = Schemas['MfaMethod']
 export type CurrentSession = Schemas['CurrentSession']
+export type StepUpInput = paths['/mfa/step-up']['post']['requestBody']['content']['application/json']
 
 export interface AuthClientOptions {
   /** Where the API is mounted, e.g. `https://example.com/api/auth`. */
@@ -28,6 +29,8 @@ export interface AuthClientOptions {
 /** A finished sign-in, or a second factor to ask for. */
 export type SignInResult = { kind: 'session'; user: User; token?: string } | { kind: 'mfa'; challenge: string; methods: MfaMethod[]; expiresIn: number }
 export type SessionResult = Extract<SignInResult, { kind: 'session' }>
+/** A sign-up: signed in (SIGNUP_MODE=open), or a link mailed that `completeSignUp` takes (verify_first). */
+export type SignUpResult = SessionResult | { kind: 'mailed' }
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
@@ -119,9 +122,20 @@ export function createAuthClient(options: AuthClientOptions) {
     setToken(value: string | null) {
       token = value
     },
-    /** Creates an account and signs in (aal 1). @throws AuthClientError conflict, weak_password, too_many_requests */
-    async signUp(input: { email: string; password: string; name?: string }): Promise<SessionResult> {
+    /**
+     * Creates an account and signs in (aal 1); a server in SIGNUP_MODE=verify_first mails a link
+     * instead (`kind: 'mailed'`), whose token `completeSignUp` takes.
+     * @throws AuthClientError conflict, weak_password, too_many_requests, forbidden (sign-up closed)
+     */
+    async signUp(input: { email: string; password: string; name?: string }): Promise<SignUpResult> {
       const body = await unwrap(raw.POST('/signup', { body: input }))
+      // 202 has no body.
+      if (!body) return { kind: 'mailed' }
+      return { kind: 'session', user: body.user, ...(body.token ? { token: body.token } : {}) }
+    },
+    /** Sets the password with a mailed sign-up or invitation link's token, and signs in (aal 1). @throws AuthClientError invalid_code, weak_password */
+    async completeSignUp(input: { token: string; password: string; name?: string }): Promise<SessionResult> {
+      const body = await unwrap(raw.POST('/signup/complete', { body: input }))
       return { kind: 'session', user: body.user, ...(body.token ? { token: body.token } : {}) }
     },
     /** Password sign-in. @throws AuthClientError invalid_credentials, too_many_requests, account_disabled */
@@ -151,13 +165,13 @@ export function createAuthClient(options: AuthClientOptions) {
       /** Activates the enrolment; the first factor returns recovery codes to show once. @throws AuthClientError invalid_code */
       confirmTotp: (input: { enrollmentId: string; code: string }) => unwrap(raw.POST('/mfa/totp/confirm', { body: input })),
       /**
-       * Completes MFA again for sensitive actions (POST /mfa/step-up of docs/api.md). Typed loosely
-       * until that route is in docs/openapi.json.
-       * @throws AuthClientError invalid_code, too_many_requests
+       * Completes a second factor again, so sensitive actions pass without a code for 10 minutes:
+       * `{method: 'totp' | 'recovery_code', code}`, or `{method: 'webauthn', response}` with an
+       * assertion made from `POST /webauthn/authenticate/options {stepUp: true}`.
+       * @throws AuthClientError invalid_code, invalid_request (a method not enrolled), too_many_requests
        */
-      stepUp: async (input: { method: 'totp' | 'recovery_code'; code: string }): Promise<void> => {
-        const untyped = raw as unknown as Client<Record<string, { post: { requestBody: { content: { 'application/json': unknown } }; responses: object } }>>
-        await unwrap(untyped.POST('/mfa/step-up', { body: input }))
+      stepUp: async (input: StepUpInput): Promise<void> => {
+        await unwrap(raw.POST('/mfa/step-up', { body: input }))
       },
     },
     passkeys: createPasskeyCalls(raw, unwrap, toResult),

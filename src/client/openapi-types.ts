@@ -10,9 +10,49 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account and sign in (aal 1) */
+        /**
+         * Create an account and sign in (aal 1), or, with SIGNUP_MODE=verify_first, mail a link that does
+         * @description SIGNUP_MODE=open (default): `{email, password, name?}` creates the account and a session. SIGNUP_MODE=verify_first: `{email, name?}` (a `password` is ignored) answers 202 alike for new and taken emails, and the mailed link leads to POST /signup/complete. SIGNUP_MODE=closed: 403 `forbidden`; only administrators create accounts.
+         */
         post: operations["signUp"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/signup/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set the password from a mailed sign-up or invitation link: the account (email verified) and a session (aal 1) */
+        post: operations["completeSignUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete the signed-in account and everything that hangs on it (audit entries stay)
+         * @description Needs `password` (an account without one: a sign-in in the last 10 minutes, else 403 `step_up_required` with `sign_in`) and, with a second factor, `code` or MFA completed in the last 10 minutes.
+         */
+        delete: operations["deleteAccount"];
         options?: never;
         head?: never;
         patch?: never;
@@ -324,6 +364,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mfa/step-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete a second factor again: sensitive actions pass without a code for the next 10 minutes
+         * @description `{method: "totp" | "recovery_code", code}`, or `{method: "webauthn", response}` with an assertion made from POST /webauthn/authenticate/options `{stepUp: true}`. Spends the same tries and code budget as a challenge; a method the user has not enrolled is 400 `invalid_request`.
+         */
+        post: operations["stepUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mfa/challenge/status": {
         parameters: {
             query?: never;
@@ -540,7 +600,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Store the new passkey */
+        /** Store the new passkey; the first factor also returns recovery codes, shown once */
         post: operations["registerPasskey"];
         delete?: never;
         options?: never;
@@ -557,7 +617,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Options for a passkey assertion: a challenge’s second factor (`challenge`) or a passwordless sign-in */
+        /**
+         * Options for a passkey assertion: a challenge’s second factor (`challenge`), a step-up (`stepUp: true`) or a passwordless sign-in
+         * @description `stepUp: true` needs a signed-in session; the assertion then goes to POST /mfa/step-up.
+         */
         post: operations["passkeyAuthenticationOptions"];
         delete?: never;
         options?: never;
@@ -667,6 +730,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Users, newest first; `query` matches a part of the email */
+        get: operations["adminListUsers"];
+        put?: never;
+        /** Create an account; without `password` the person is mailed a link to choose one (POST /signup/complete) */
+        post: operations["adminCreateUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One user as an operator sees it */
+        get: operations["adminGetUser"];
+        put?: never;
+        post?: never;
+        /** Delete an account as DELETE /account does (audit entries stay) */
+        delete: operations["adminDeleteUser"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable an account: every session ends, and sign-in answers 403 `account_disabled` after a right password or factor */
+        post: operations["adminDisableUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable a disabled account */
+        post: operations["adminEnableUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/sessions/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End every session and trusted device of a user */
+        post: operations["adminRevokeSessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/addresses/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lift the lock of a client address */
+        post: operations["adminUnlockAddress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -735,7 +902,8 @@ export interface components {
                 code: "invalid_request";
                 message: string;
                 details?: {
-                    [key: string]: unknown;
+                    field: string;
+                    message: string;
                 }[];
             };
         };
@@ -785,7 +953,8 @@ export interface components {
                 code: "weak_password";
                 message: string;
                 details?: {
-                    [key: string]: unknown;
+                    /** @enum {string} */
+                    rule: "min_length" | "max_length" | "common_password" | "contains_email" | "too_guessable";
                 }[];
             };
         };
@@ -819,6 +988,57 @@ export interface components {
                 }[];
             };
         };
+        Error_invalid_code: {
+            error: {
+                /** @enum {string} */
+                code: "invalid_code";
+                message: string;
+                details?: {
+                    [key: string]: unknown;
+                }[];
+            };
+        };
+        Error_account_disabled: {
+            error: {
+                /** @enum {string} */
+                code: "account_disabled";
+                message: string;
+                details?: {
+                    [key: string]: unknown;
+                }[];
+            };
+        };
+        Error_unauthorized: {
+            error: {
+                /** @enum {string} */
+                code: "unauthorized";
+                message: string;
+                details?: {
+                    [key: string]: unknown;
+                }[];
+            };
+        };
+        Error_invalid_credentials: {
+            error: {
+                /** @enum {string} */
+                code: "invalid_credentials";
+                message: string;
+                details?: {
+                    [key: string]: unknown;
+                }[];
+            };
+        };
+        Error_step_up_required: {
+            error: {
+                /** @enum {string} */
+                code: "step_up_required";
+                message: string;
+                details?: {
+                    /** @enum {string} */
+                    method: "totp" | "recovery_code" | "webauthn" | "sign_in";
+                }[];
+            };
+        };
         SignInResult: components["schemas"]["SignedIn"] | components["schemas"]["MfaChallenge"];
         SignedIn: {
             user: components["schemas"]["User"];
@@ -837,6 +1057,8 @@ export interface components {
             };
             /** @description Token flow with trustDevice: send it back as X-Trusted-Device */
             trustedDeviceToken?: string;
+            /** @description Completing a challenge that began with a magic link: where the link was meant to lead */
+            redirectTo?: string;
         };
         MfaChallenge: {
             /** @enum {boolean} */
@@ -847,60 +1069,10 @@ export interface components {
         };
         /** @enum {string} */
         MfaMethod: "totp" | "recovery_code" | "email_otp" | "webauthn";
-        Error_invalid_credentials: {
-            error: {
-                /** @enum {string} */
-                code: "invalid_credentials";
-                message: string;
-                details?: {
-                    [key: string]: unknown;
-                }[];
-            };
-        };
-        Error_account_disabled: {
-            error: {
-                /** @enum {string} */
-                code: "account_disabled";
-                message: string;
-                details?: {
-                    [key: string]: unknown;
-                }[];
-            };
-        };
-        Error_invalid_code: {
-            error: {
-                /** @enum {string} */
-                code: "invalid_code";
-                message: string;
-                details?: {
-                    [key: string]: unknown;
-                }[];
-            };
-        };
-        Error_unauthorized: {
-            error: {
-                /** @enum {string} */
-                code: "unauthorized";
-                message: string;
-                details?: {
-                    [key: string]: unknown;
-                }[];
-            };
-        };
         Error_mfa_enrollment_required: {
             error: {
                 /** @enum {string} */
                 code: "mfa_enrollment_required";
-                message: string;
-                details?: {
-                    [key: string]: unknown;
-                }[];
-            };
-        };
-        Error_step_up_required: {
-            error: {
-                /** @enum {string} */
-                code: "step_up_required";
                 message: string;
                 details?: {
                     [key: string]: unknown;
@@ -1034,6 +1206,25 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        AdminUser: {
+            id: string;
+            email: string;
+            emailVerified: boolean;
+            name: string | null;
+            mfaEnabled: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            disabled: boolean;
+            /** Format: date-time */
+            lastSignInAt: string | null;
+            /** @description The types of the active second factors */
+            factors: components["schemas"]["MfaMethod"][];
+            /**
+             * Format: date-time
+             * @description Until when password sign-in is locked, if it is
+             */
+            lockedUntil: string | null;
+        };
     };
     responses: never;
     parameters: {
@@ -1073,16 +1264,22 @@ export interface operations {
                     email: string;
                     password: string;
                     name?: string;
+                } | {
+                    email: string;
+                    name?: string;
                 };
                 "application/x-www-form-urlencoded": {
                     email: string;
                     password: string;
                     name?: string;
+                } | {
+                    email: string;
+                    name?: string;
                 };
             };
         };
         responses: {
-            /** @description The new user and a session (cookie, or `token` in the token flow) */
+            /** @description SIGNUP_MODE=open: the new user and a session (cookie, or `token` in the token flow) */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -1090,6 +1287,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["SignedUp"];
                 };
+            };
+            /** @description SIGNUP_MODE=verify_first: a link is mailed (or, for a taken email, a notice); the same answer either way */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description `invalid_request` */
             400: {
@@ -1134,6 +1338,207 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error_weak_password"];
+                };
+            };
+            /** @description `too_many_requests` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_too_many_requests"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_internal_error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_service_unavailable"];
+                };
+            };
+        };
+    };
+    completeSignUp: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description From GET /csrf: needed on cookie-authenticated writes without a matching Origin */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description `token`: no cookie; the session token comes in the body */
+                "X-Auth-Flow"?: components["parameters"]["AuthFlow"];
+                /** @description Token flow: a trusted-device token from an earlier verify */
+                "X-Trusted-Device"?: components["parameters"]["TrustedDevice"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                    password: string;
+                    name?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    token: string;
+                    password: string;
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The user and a session (cookie, or `token` in the token flow) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedUp"];
+                };
+            };
+            /** @description `invalid_request`, `invalid_code` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_invalid_request"] | components["schemas"]["Error_invalid_code"];
+                };
+            };
+            /** @description `csrf_failed`, `account_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_csrf_failed"] | components["schemas"]["Error_account_disabled"];
+                };
+            };
+            /** @description `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_conflict"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_payload_too_large"];
+                };
+            };
+            /** @description `weak_password` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_weak_password"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_internal_error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_service_unavailable"];
+                };
+            };
+        };
+    };
+    deleteAccount: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description From GET /csrf: needed on cookie-authenticated writes without a matching Origin */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password?: string;
+                    code?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    password?: string;
+                    code?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Deleted; every session ends */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_request`, `invalid_code` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_invalid_request"] | components["schemas"]["Error_invalid_code"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_credentials` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_unauthorized"] | components["schemas"]["Error_invalid_credentials"];
+                };
+            };
+            /** @description `csrf_failed`, `step_up_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_csrf_failed"] | components["schemas"]["Error_step_up_required"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_payload_too_large"];
                 };
             };
             /** @description `too_many_requests` */
@@ -2526,7 +2931,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The user and an aal 2 session */
+            /** @description The user and an aal 2 session; `redirectTo` when the sign-in began with a magic link that had one */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2534,6 +2939,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["SignInResult"];
                 };
+            };
+            /** @description A form post after a magic link with `redirectTo` is sent on to it */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description `invalid_request`, `invalid_code`, `challenge_invalid` */
             400: {
@@ -2551,6 +2963,155 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error_csrf_failed"] | components["schemas"]["Error_account_disabled"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_payload_too_large"];
+                };
+            };
+            /** @description `too_many_requests` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_too_many_requests"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_internal_error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_service_unavailable"];
+                };
+            };
+        };
+    };
+    stepUp: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description From GET /csrf: needed on cookie-authenticated writes without a matching Origin */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    method: "totp" | "recovery_code";
+                    code: string;
+                } | {
+                    /** @enum {string} */
+                    method: "webauthn";
+                    response: {
+                        id: string;
+                        rawId: string;
+                        /** @enum {string} */
+                        type: "public-key";
+                        /** @default {} */
+                        clientExtensionResults?: {
+                            [key: string]: unknown;
+                        };
+                        /** @enum {string} */
+                        authenticatorAttachment?: "platform" | "cross-platform";
+                        response: {
+                            clientDataJSON: string;
+                            authenticatorData: string;
+                            signature: string;
+                            userHandle?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+                "application/x-www-form-urlencoded": {
+                    /** @enum {string} */
+                    method: "totp" | "recovery_code";
+                    code: string;
+                } | {
+                    /** @enum {string} */
+                    method: "webauthn";
+                    response: {
+                        id: string;
+                        rawId: string;
+                        /** @enum {string} */
+                        type: "public-key";
+                        /** @default {} */
+                        clientExtensionResults?: {
+                            [key: string]: unknown;
+                        };
+                        /** @enum {string} */
+                        authenticatorAttachment?: "platform" | "cross-platform";
+                        response: {
+                            clientDataJSON: string;
+                            authenticatorData: string;
+                            signature: string;
+                            userHandle?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The session counts as having completed MFA now */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_request`, `invalid_code` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_invalid_request"] | components["schemas"]["Error_invalid_code"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description `csrf_failed`, `mfa_enrollment_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_csrf_failed"] | components["schemas"]["Error_mfa_enrollment_required"];
                 };
             };
             /** @description `payload_too_large` */
@@ -3121,13 +3682,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error_invalid_credentials"];
                 };
             };
-            /** @description `csrf_failed` */
+            /** @description `csrf_failed`, `account_disabled` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_csrf_failed"];
+                    "application/json": components["schemas"]["Error_csrf_failed"] | components["schemas"]["Error_account_disabled"];
                 };
             };
             /** @description `payload_too_large` */
@@ -3914,13 +4475,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error_invalid_request"] | components["schemas"]["Error_challenge_invalid"];
                 };
             };
-            /** @description `csrf_failed` */
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description `csrf_failed`, `mfa_enrollment_required` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error_csrf_failed"];
+                    "application/json": components["schemas"]["Error_csrf_failed"] | components["schemas"]["Error_mfa_enrollment_required"];
                 };
             };
             /** @description `payload_too_large` */
@@ -4454,6 +5024,612 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error_not_found"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_internal_error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_service_unavailable"];
+                };
+            };
+        };
+    };
+    adminListUsers: {
+        parameters: {
+            query?: {
+                query?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users; `nextCursor` fetches the next one (null on the last page) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        users: components["schemas"]["AdminUser"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description `invalid_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_invalid_request"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_forbidden"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_internal_error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_service_unavailable"];
+                };
+            };
+        };
+    };
+    adminCreateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    email: string;
+                    name?: string;
+                    password?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    email: string;
+                    name?: string;
+                    password?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The new user */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: components["schemas"]["AdminUser"];
+                    };
+                };
+            };
+            /** @description `invalid_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_invalid_request"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_forbidden"];
+                };
+            };
+            /** @description `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_conflict"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_payload_too_large"];
+                };
+            };
+            /** @description `weak_password` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_weak_password"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_internal_error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_service_unavailable"];
+                };
+            };
+        };
+    };
+    adminGetUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: components["schemas"]["AdminUser"];
+                    };
+                };
+            };
+            /** @description `invalid_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_invalid_request"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_forbidden"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_not_found"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_internal_error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_service_unavailable"];
+                };
+            };
+        };
+    };
+    adminDeleteUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_invalid_request"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_forbidden"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_not_found"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_payload_too_large"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_internal_error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_service_unavailable"];
+                };
+            };
+        };
+    };
+    adminDisableUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Disabled */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_invalid_request"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_forbidden"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_not_found"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_payload_too_large"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_internal_error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_service_unavailable"];
+                };
+            };
+        };
+    };
+    adminEnableUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Enabled */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_invalid_request"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_forbidden"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_not_found"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_payload_too_large"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_internal_error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_service_unavailable"];
+                };
+            };
+        };
+    };
+    adminRevokeSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_invalid_request"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_forbidden"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_not_found"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_payload_too_large"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_internal_error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_service_unavailable"];
+                };
+            };
+        };
+    };
+    adminUnlockAddress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ip: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    ip: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Unlocked (also when it was not locked) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_invalid_request"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_forbidden"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error_payload_too_large"];
                 };
             };
             /** @description `internal_error` */

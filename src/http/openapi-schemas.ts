@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { ERROR_STATUS, type ErrorCode } from '../errors.js'
+import type { PasswordRule } from '../features/accounts/index.js'
 
 // The schemas several features' answers share, named so the document defines each once.
 
@@ -45,6 +46,7 @@ export const signedInSchema = z
     token: z.string().optional().describe('The session token, in the token flow only (X-Auth-Flow: token)'),
     session: sessionSchema.optional().describe('Present when a trusted device skipped the challenge'),
     trustedDeviceToken: z.string().optional().describe('Token flow with trustDevice: send it back as X-Trusted-Device'),
+    redirectTo: z.string().optional().describe('Completing a challenge that began with a magic link: where the link was meant to lead'),
   })
   .meta({ id: 'SignedIn' })
 
@@ -59,3 +61,14 @@ export const challengeSchema = z
 
 /** What every sign-in answers: a session, or an MFA challenge. */
 export const signInResultSchema = z.union([signedInSchema, challengeSchema]).meta({ id: 'SignInResult' })
+
+/** The shape of a `details` item, for the codes whose details API.md fixes; other codes' details are free-form. */
+export const errorDetailSchemas: Partial<Record<ErrorCode, z.ZodType>> = {
+  invalid_request: z.object({ field: z.string(), message: z.string() }),
+  step_up_required: z
+    .object({ method: z.enum(['totp', 'recovery_code', 'webauthn', 'sign_in']) })
+    .describe('What the user can step up with; `sign_in` when the user has no factor and must sign in again'),
+  weak_password: z.object({
+    rule: z.enum(['min_length', 'max_length', 'common_password', 'contains_email', 'too_guessable'] as const satisfies readonly PasswordRule[]),
+  }),
+}

@@ -1,7 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi'
 import { z } from 'zod'
 import { ERROR_STATUS, type ErrorCode } from '../errors.js'
-import { ERROR_CODES, errorSchema } from './openapi-schemas.js'
+import { ERROR_CODES, errorDetailSchemas, errorSchema } from './openapi-schemas.js'
 
 /**
  * Who may call an operation: anyone, a signed-in session (also open before the first factor under
@@ -31,7 +31,8 @@ export interface ApiOperation {
   description?: string
   tag: string
   access: Access
-  body?: z.ZodObject
+  /** A body the route parses; a union when its shape depends on a field (`method`) or on the configuration. */
+  body?: z.ZodObject | z.ZodUnion
   query?: z.ZodObject
   /** A sign-in answer: honours `X-Auth-Flow: token` and `X-Trusted-Device`. */
   signIn?: boolean
@@ -67,7 +68,13 @@ const errorSchemaByCode = Object.fromEntries(
   ERROR_CODES.map((code) => [
     code,
     z
-      .object({ error: z.object({ code: z.literal(code), message: z.string(), details: z.array(z.record(z.string(), z.unknown())).optional() }) })
+      .object({
+        error: z.object({
+          code: z.literal(code),
+          message: z.string(),
+          details: z.array(errorDetailSchemas[code] ?? z.record(z.string(), z.unknown())).optional(),
+        }),
+      })
       .meta({ id: `Error_${code}` }),
   ]),
 ) as unknown as Record<ErrorCode, z.ZodType>

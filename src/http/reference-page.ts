@@ -18,6 +18,7 @@ function operationBlock(path: string, method: string, operation: Json): HtmlEsca
   const body = schemaOf(operation.requestBody?.content)
   const responses = Object.entries((operation.responses ?? {}) as Json)
   return html`<details id="${operation.operationId}"><summary><code class="m ${method}">${method.toUpperCase()}</code> <code>${path}</code> ${operation.summary}</summary>
+${operation.description ? html`<p>${operation.description}</p>` : ''}
 <p>Authentication: ${security}</p>
 ${parameters.length > 0 ? html`<p>Parameters: ${parameters.map((parameter) => html`<code>${parameter.$ref ? parameter.$ref.split('/').pop() : `${parameter.in} ${parameter.name}`}</code> `)}</p>` : ''}
 ${body ? html`<h4>Body</h4><pre>${pretty(body)}</pre>` : ''}

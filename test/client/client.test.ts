@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AuthClientError, createAuthClient } from '../../src/client/index.js'
 import { startUiServer, type UiServer } from '../browser/harness.js'
 import { createCookieFetch } from '../support/cookie-fetch.js'
+import { tokenIn } from '../support/mail.js'
 import { createConformanceFetch } from '../support/openapi-check.js'
 import { STRONG_PASSWORD } from '../support/test-auth.js'
 
@@ -33,6 +34,7 @@ describe.each(['token', 'cookie'] as const)('portcullis/client, %s flow', (flow)
     const auth = client()
     const address = email()
     const signedUp = await auth.signUp({ email: address, password: STRONG_PASSWORD })
+    if (signedUp.kind !== 'session') throw new Error(`expected a session, got ${signedUp.kind}`)
     expect(signedUp.user.email).toBe(address)
     expect(signedUp.token === undefined).toBe(flow === 'cookie')
     expect((await auth.session())?.session.aal).toBe(1)
@@ -82,6 +84,58 @@ describe.each(['token', 'cookie'] as const)('portcullis/client, %s flow', (flow)
     expect(error).toBeInstanceOf(AuthClientError)
     expect(error).toMatchObject({ status: 400, code: 'invalid_code' })
     expect((error as AuthClientError).message).toBeTruthy()
+  })
+
+  it('signs up on a verify_first server: a link is mailed, and completeSignUp signs in with its token', async () => {
+    const verifyFirst = await startUiServer({ signupMode: 'verify_first' }, { enabled: false })
+    try {
+      const fetch = flow === 'cookie' ? createCookieFetch(conformance.fetch) : conformance.fetch
+      const auth = createAuthClient({ baseUrl: `${verifyFirst.url}/api/auth`, flow, fetch })
+      const address = email()
+      expect(await auth.signUp({ email: address, password: STRONG_PASSWORD })).toEqual({ kind: 'mailed' })
+      expect(await auth.session()).toBeNull()
+      const token = tokenIn({ subject: '', text: await verifyFirst.mailTo(address) }, '/signup/complete')
+      const weak = await auth.completeSignUp({ token, password: 'password' }).catch((caught: unknown) => caught)
+      expect(weak).toMatchObject({ status: 422, code: 'weak_password' })
+      const completed = await auth.completeSignUp({ token, password: STRONG_PASSWORD })
+      expect(completed.user).toMatchObject({ email: address, emailVerified: true })
+      expect((await auth.session())?.session.aal).toBe(1)
+      const spent = await auth.completeSignUp({ token, password: STRONG_PASSWORD }).catch((caught: unknown) => caught)
+      expect(spent).toMatchObject({ status: 400, code: 'invalid_code' })
+    } finally {
+      await verifyFirst.close()
+    }
+  })
+
+  it('steps up with mfa.stepUp, so a sensitive action passes without a code for 10 minutes', async () => {
+    const auth = client()
+    await auth.signUp({ email: email(), password: STRONG_PASSWORD })
+    const enrollment = await auth.mfa.enrollTotp()
+    await auth.mfa.confirmTotp({ enrollmentId: enrollment.enrollmentId, code: server.totp(enrollment.secret) })
+    server.clock.advance(30_000)
+
+    // The sign-up session never completed MFA: new recovery codes need a factor first.
+    const refused = await auth.raw.POST('/mfa/recovery/generate', { body: {} })
+    expect(refused.response.status).toBe(403)
+    expect(refused.error?.error).toMatchObject({ code: 'step_up_required', details: [{ method: 'totp' }, { method: 'recovery_code' }] })
+
+    const wrong = server.totp(enrollment.secret) === '000000' ? '111111' : '000000'
+    const error = await auth.mfa.stepUp({ method: 'totp', code: wrong }).catch((caught: unknown) => caught)
+    expect(error).toMatchObject({ status: 400, code: 'invalid_code' })
+    expect((await auth.raw.POST('/mfa/recovery/generate', { body: {} })).response.status).toBe(403)
+
+    await auth.mfa.stepUp({ method: 'totp', code: server.totp(enrollment.secret) })
+    const generated = await auth.raw.POST('/mfa/recovery/generate', { body: {} })
+    expect(generated.data?.codes).toHaveLength(10)
+
+    // The window closes after 10 minutes; a recovery code opens it again (and is spent).
+    server.clock.advance(11 * 60_000)
+    expect((await auth.raw.POST('/mfa/recovery/generate', { body: {} })).response.status).toBe(403)
+    const recoveryCode = generated.data?.codes[0] as string
+    await auth.mfa.stepUp({ method: 'recovery_code', code: recoveryCode })
+    expect((await auth.raw.POST('/mfa/recovery/generate', { body: {} })).response.status).toBe(200)
+    const spent = await auth.mfa.stepUp({ method: 'recovery_code', code: recoveryCode }).catch((caught: unknown) => caught)
+    expect(spent).toMatchObject({ status: 400, code: 'invalid_code' })
   })
 
   it('answers a lockout with AuthClientError too_many_requests and its retryAfter', async () => {

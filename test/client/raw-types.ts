@@ -3,7 +3,8 @@
 import { createAuthClient } from '../../src/client/index.js'
 
 export async function typedCalls() {
-  const { raw } = createAuthClient({ baseUrl: 'http://localhost:3000/api/auth', flow: 'token' })
+  const client = createAuthClient({ baseUrl: 'http://localhost:3000/api/auth', flow: 'token' })
+  const { raw } = client
 
   const signIn = await raw.POST('/login', { body: { email: 'a@example.com', password: 'correct horse battery staple' } })
   if (signIn.data && 'mfaRequired' in signIn.data) signIn.data.challenge satisfies string
@@ -18,6 +19,10 @@ export async function typedCalls() {
   await raw.POST('/mfa/verify', { body: { challenge: 'c', method: 'sms', code: '123456' } })
   // @ts-expect-error: GET /login does not exist
   await raw.GET('/login')
+  // @ts-expect-error: a passkey step-up carries an assertion (`response`), not a code
+  await client.mfa.stepUp({ method: 'webauthn', code: '123456' })
+  // @ts-expect-error: email codes are no step-up method
+  await client.mfa.stepUp({ method: 'email_otp', code: '123456' })
 
   const session = await raw.GET('/session')
   // @ts-expect-error: the session has no such field

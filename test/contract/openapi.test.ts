@@ -55,6 +55,8 @@ describe('OpenAPI document', () => {
     expect(response.headers.get('content-security-policy')).toContain("default-src 'none'")
     const page = await response.text()
     expect(page).toContain('<code>/mfa/verify</code>')
+    // An operation's description is shown with it, escaped like every text of the page.
+    expect(page).toContain('<p>`{method: &quot;totp&quot; | &quot;recovery_code&quot;, code}`')
     expect(page).toContain('id="schema-Error"')
     expect(page).not.toMatch(/<script|<link|src=/i)
   })

@@ -1,7 +1,17 @@
 import { z } from 'zod'
 import type { ApiOperation } from '../../http/openapi.js'
 import { signInResultSchema, userSchema } from '../../http/openapi-schemas.js'
-import { changePasswordBody, forgotPasswordBody, resetPasswordBody, signInBody, signUpBody, verifyEmailBody } from './schema.js'
+import {
+  changePasswordBody,
+  completeSignUpBody,
+  deleteAccountBody,
+  forgotPasswordBody,
+  resetPasswordBody,
+  signInBody,
+  signUpBody,
+  signUpEmailBody,
+  verifyEmailBody,
+} from './schema.js'
 
 const signedUp = z.object({ user: userSchema, token: z.string().optional().describe('Token flow only') }).meta({ id: 'SignedUp' })
 const passwordPolicy = z
@@ -20,13 +30,43 @@ export const accountOperations: ApiOperation[] = [
     method: 'post',
     path: '/signup',
     operationId: 'signUp',
-    summary: 'Create an account and sign in (aal 1)',
+    summary: 'Create an account and sign in (aal 1), or, with SIGNUP_MODE=verify_first, mail a link that does',
+    description:
+      'SIGNUP_MODE=open (default): `{email, password, name?}` creates the account and a session. SIGNUP_MODE=verify_first: `{email, name?}` (a `password` is ignored) answers 202 alike for new and taken emails, and the mailed link leads to POST /signup/complete. SIGNUP_MODE=closed: 403 `forbidden`; only administrators create accounts.',
     tag: 'accounts',
     access: 'public',
-    body: signUpBody,
+    body: z.union([signUpBody, signUpEmailBody]),
     signIn: true,
-    success: [{ status: 201, description: 'The new user and a session (cookie, or `token` in the token flow)', schema: signedUp }],
+    success: [
+      { status: 201, description: 'SIGNUP_MODE=open: the new user and a session (cookie, or `token` in the token flow)', schema: signedUp },
+      { status: 202, description: 'SIGNUP_MODE=verify_first: a link is mailed (or, for a taken email, a notice); the same answer either way' },
+    ],
     errors: ['conflict', 'weak_password', 'too_many_requests', 'forbidden'],
+  },
+  {
+    method: 'post',
+    path: '/signup/complete',
+    operationId: 'completeSignUp',
+    summary: 'Set the password from a mailed sign-up or invitation link: the account (email verified) and a session (aal 1)',
+    tag: 'accounts',
+    access: 'public',
+    body: completeSignUpBody,
+    signIn: true,
+    success: [{ status: 201, description: 'The user and a session (cookie, or `token` in the token flow)', schema: signedUp }],
+    errors: ['invalid_code', 'weak_password', 'conflict', 'account_disabled'],
+  },
+  {
+    method: 'delete',
+    path: '/account',
+    operationId: 'deleteAccount',
+    summary: 'Delete the signed-in account and everything that hangs on it (audit entries stay)',
+    description:
+      'Needs `password` (an account without one: a sign-in in the last 10 minutes, else 403 `step_up_required` with `sign_in`) and, with a second factor, `code` or MFA completed in the last 10 minutes.',
+    tag: 'accounts',
+    access: 'enrolment',
+    body: deleteAccountBody,
+    success: [{ status: 204, description: 'Deleted; every session ends' }],
+    errors: ['invalid_credentials', 'step_up_required', 'invalid_code', 'too_many_requests'],
   },
   {
     method: 'post',

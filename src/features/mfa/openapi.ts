@@ -1,7 +1,16 @@
 import { z } from 'zod'
 import type { ApiOperation } from '../../http/openapi.js'
 import { mfaMethodSchema, signInResultSchema } from '../../http/openapi-schemas.js'
-import { challengeQuery, confirmTotpBody, recoveryCompleteBody, recoveryRequestBody, recoveryTokenBody, stepUpBody, verifyBody } from './schema.js'
+import {
+  challengeQuery,
+  confirmTotpBody,
+  recoveryCompleteBody,
+  recoveryRequestBody,
+  recoveryTokenBody,
+  stepUpBody,
+  stepUpRequestBody,
+  verifyBody,
+} from './schema.js'
 
 const overview = z
   .object({
@@ -95,8 +104,28 @@ export const mfaOperations: ApiOperation[] = [
     access: 'public',
     body: verifyBody,
     signIn: true,
-    success: [{ status: 200, description: 'The user and an aal 2 session', schema: signInResultSchema }],
+    success: [
+      {
+        status: 200,
+        description: 'The user and an aal 2 session; `redirectTo` when the sign-in began with a magic link that had one',
+        schema: signInResultSchema,
+      },
+      { status: 303, description: 'A form post after a magic link with `redirectTo` is sent on to it' },
+    ],
     errors: ['invalid_code', 'challenge_invalid', 'too_many_requests', 'account_disabled'],
+  },
+  {
+    method: 'post',
+    path: '/mfa/step-up',
+    operationId: 'stepUp',
+    summary: 'Complete a second factor again: sensitive actions pass without a code for the next 10 minutes',
+    description:
+      '`{method: "totp" | "recovery_code", code}`, or `{method: "webauthn", response}` with an assertion made from POST /webauthn/authenticate/options `{stepUp: true}`. Spends the same tries and code budget as a challenge; a method the user has not enrolled is 400 `invalid_request`.',
+    tag: 'mfa',
+    access: 'session',
+    body: stepUpRequestBody,
+    success: [{ status: 204, description: 'The session counts as having completed MFA now' }],
+    errors: ['invalid_code', 'too_many_requests'],
   },
   {
     method: 'get',
@@ -167,7 +196,7 @@ export const mfaOperations: ApiOperation[] = [
       { status: 200, description: 'Factors removed; the user and a password-only session', schema: signInResultSchema },
       { status: 303, description: 'Form posts are sent to the security page' },
     ],
-    errors: ['invalid_code', 'invalid_credentials', 'too_many_requests'],
+    errors: ['invalid_code', 'invalid_credentials', 'too_many_requests', 'account_disabled'],
   },
   {
     method: 'get',
