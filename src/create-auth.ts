@@ -149,7 +149,7 @@ export function createAuth(input: AuthOptions = {}) {
       accountRoutes(accounts, emailLinks, kit),
       sessionRoutes(sessions, kit),
       mfaRoutes(mfa, totp, accounts, kit),
-      mfaRecoveryRoutes(mfaRecovery, accounts, kit),
+      mfaRecoveryRoutes(mfaRecovery, kit),
       emailOtpRoutes(emailOtp, mfa, accounts, kit),
       magicLinkRoutes(magicLinks, mfa, accounts, kit),
       webauthnRoutes(webauthn, mfa, accounts, kit),

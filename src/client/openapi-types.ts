@@ -3627,10 +3627,6 @@ export interface operations {
             header?: {
                 /** @description From GET /csrf: needed on cookie-authenticated writes without a matching Origin */
                 "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
-                /** @description `token`: no cookie; the session token comes in the body */
-                "X-Auth-Flow"?: components["parameters"]["AuthFlow"];
-                /** @description Token flow: a trusted-device token from an earlier verify */
-                "X-Trusted-Device"?: components["parameters"]["TrustedDevice"];
             };
             path?: never;
             cookie?: never;
@@ -3648,16 +3644,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Factors removed; the user and a password-only session */
-            200: {
+            /** @description Every second factor, session, trusted device and passkey removed; the next sign-in is password-only */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["SignInResult"];
-                };
+                content?: never;
             };
-            /** @description Form posts are sent to the security page */
+            /** @description Form posts are sent to the sign-in page */
             303: {
                 headers: {
                     [name: string]: unknown;

@@ -22,6 +22,7 @@ const LOGIN_NOTICES: Record<string, LoginProps['notice']> = {
   challenge_locked: { kind: 'error', text: 'Too many wrong codes for that sign-in. Please sign in again.' },
   password_reset: { kind: 'ok', text: 'Your password was changed and every device signed out. Sign in with the new password.' },
   link_expired: { kind: 'error', text: 'That sign-in link is incomplete. Ask for a new one below.' },
+  mfa_recovered: { kind: 'ok', text: 'Your second factor was removed. Sign in with your password, then set up a new one.' },
 }
 
 export function signInRoutes(ui: UiKit) {

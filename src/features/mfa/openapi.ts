@@ -191,10 +191,9 @@ export const mfaOperations: ApiOperation[] = [
     tag: 'mfa recovery',
     access: 'public',
     body: recoveryCompleteBody,
-    signIn: true,
     success: [
-      { status: 200, description: 'Factors removed; the user and a password-only session', schema: signInResultSchema },
-      { status: 303, description: 'Form posts are sent to the security page' },
+      { status: 204, description: 'Every second factor, session, trusted device and passkey removed; the next sign-in is password-only' },
+      { status: 303, description: 'Form posts are sent to the sign-in page' },
     ],
     errors: ['invalid_code', 'invalid_credentials', 'too_many_requests', 'account_disabled'],
   },

@@ -5,12 +5,10 @@ import { isFormPost, parseBody, parseQuery } from '../../http/body.js'
 import type { AppEnv } from '../../http/env.js'
 import type { HttpKit } from '../../http/kit.js'
 import { simplePage } from '../../http/pages.js'
-import { signInResponse } from '../../http/sign-in-response.js'
-import type { AccountService } from '../accounts/index.js'
 import type { MfaRecoveryService } from './recovery.js'
 import { recoveryCompleteBody as completeBody, recoveryRequestBody as requestBody, recoveryTokenBody as tokenBody } from './schema.js'
 
-export function mfaRecoveryRoutes(recovery: MfaRecoveryService, accounts: AccountService, kit: HttpKit) {
+export function mfaRecoveryRoutes(recovery: MfaRecoveryService, kit: HttpKit) {
   const app = new Hono<AppEnv>()
   const action = (path: string) => `${kit.options.basePath}${path}`
 
@@ -35,15 +33,13 @@ export function mfaRecoveryRoutes(recovery: MfaRecoveryService, accounts: Accoun
 
   app.post('/mfa/recovery/complete', async (c) => {
     const body = await parseBody(c, completeBody)
-    let outcome: Awaited<ReturnType<MfaRecoveryService['complete']>>
     try {
-      outcome = await recovery.complete(body.token, body.password, c.get('context'))
+      await recovery.complete(body.token, body.password, c.get('context'))
     } catch (error) {
       if (!isFormPost(c) || !(error instanceof PortcullisError)) throw error
       return simplePage(c, 'Recovery not completed', html`<p>${error.message}.</p>`, 400)
     }
-    const response = signInResponse(c, kit.options, await accounts.getUser(outcome.userId), outcome)
-    return isFormPost(c) ? c.redirect('/account/security', 303) : response
+    return isFormPost(c) ? c.redirect('/login?notice=mfa_recovered', 303) : c.body(null, 204)
   })
 
   // The mailed links land on pages whose buttons post: a GET alone changes nothing.

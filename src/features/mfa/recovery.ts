@@ -14,7 +14,6 @@ import type { AuditService } from '../audit/index.js'
 import type { LockoutService } from '../lockout/index.js'
 import type { ChallengeService } from './challenge.js'
 import type { MfaService } from './service.js'
-import type { SignInOutcome } from './types.js'
 
 export interface MfaRecoveryDeps {
   store: Store
@@ -97,11 +96,11 @@ export function createMfaRecoveryService(deps: MfaRecoveryDeps) {
    * After the waiting period: the password again plus the mailed link remove every factor.
    * @throws invalid_code (unknown, used, or still waiting: details say until when), invalid_credentials, too_many_requests
    */
-  async function complete(token: string, password: string, context: RequestContext): Promise<SignInOutcome> {
+  async function complete(token: string, password: string, context: RequestContext): Promise<void> {
     return withPasswordHashing(() => completeAdmitted(token, password, context))
   }
 
-  async function completeAdmitted(token: string, password: string, context: RequestContext): Promise<SignInOutcome> {
+  async function completeAdmitted(token: string, password: string, context: RequestContext): Promise<void> {
     const row = await findLiveToken(deps.store, 'mfa_recovery', hashToken(token), now())
     if (!row?.user_id) throw new PortcullisError('invalid_code', 'The recovery link is invalid, expired, used or cancelled')
     const { availableAt } = JSON.parse(row.data ?? '{}') as { availableAt: number }
@@ -118,7 +117,7 @@ export function createMfaRecoveryService(deps: MfaRecoveryDeps) {
     // Not resetUser: that is an operator's act, and its audit entry and notice say so.
     await deps.mfa.removeFactors(user.id, context, 'email_recovery')
     await deps.audit.record('mfa_recovery_completed', user.id, context)
-    return deps.mfa.afterFirstFactor(user.id, 'password', context)
+    // No session here (API.md): the person signs in again, with the password alone now.
   }
 
   return { request, cancel, complete }
