@@ -244,8 +244,12 @@ export class Argon2Pool {
 
 let shared: Argon2Pool | undefined
 
-/** The process-wide pool: one thread per core, niced on Linux. */
+/**
+ * The process-wide pool: one thread per core, niced on Linux to the lowest priority (19), so the
+ * event loop wins a core the moment it wakes, even under a sign-in overload (docs/benchmarks.md,
+ * "Quiet-machine runs"); alone on the machine the threads still get every cycle.
+ */
 export function sharedArgon2Pool(): Argon2Pool {
-  shared ??= new Argon2Pool({ size: availableParallelism(), niceness: process.platform === 'linux' ? 10 : 0 })
+  shared ??= new Argon2Pool({ size: availableParallelism(), niceness: process.platform === 'linux' ? 19 : 0 })
   return shared
 }
