@@ -39,7 +39,14 @@ beforeAll(() => {
 }, 300_000)
 
 afterAll(() => {
-  for (const child of children) child.kill('SIGKILL')
+  // npx runs the server as a child of its own: the whole process group goes, or the server outlives the test.
+  for (const child of children) {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
   if (work) rmSync(work, { recursive: true, force: true })
 })
 
@@ -101,7 +108,7 @@ export const wrong = client.raw.POST('/signin', { body: {} })
     expect(run('npx', ['--no-install', 'portcullis', '--help'], app)).toContain('Usage: portcullis <command>')
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATABASE_URL: `sqlite:${join(work, 'serve.db')}`, LOG_LEVEL: 'info' }
     delete env.PORTCULLIS_SECRET
-    const child = spawn('npx', ['--no-install', 'portcullis', 'serve'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('npx', ['--no-install', 'portcullis', 'serve'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     children.push(child)
     let output = ''
     child.stdout?.on('data', (chunk) => {

@@ -68,6 +68,9 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => resolve())
   })
+  // A client that dies mid-conversation (a server process killed by a test) resets its connection;
+  // smtp-server reports that as an 'error' event, which must not end the test process.
+  server.on('error', () => {})
   const port = (server.server.address() as AddressInfo).port
 
   async function waitFor(to: string, predicate: (mail: ReceivedMail) => boolean = () => true, timeoutMs = 5000): Promise<ReceivedMail> {
