@@ -13,6 +13,9 @@ export interface EventLoopLag {
 
 const WINDOW_MS = 5000
 const NS_PER_MS = 1e6
+// The histogram samples with a timer of this period, and each sample is the whole time between
+// two timer turns: the period itself is taken off, so an idle loop reads 0, not 10 ms.
+const RESOLUTION_MS = 10
 
 let lagMonitor: { last(): EventLoopLag } | undefined
 
@@ -20,15 +23,15 @@ let lagMonitor: { last(): EventLoopLag } | undefined
 // /readyz shows the recent lag rather than the average since the start.
 function eventLoopLag(): EventLoopLag {
   if (!lagMonitor) {
-    const histogram = monitorEventLoopDelay({ resolution: 10 })
+    const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS })
     histogram.enable()
     let last: EventLoopLag = { p50Ms: 0, p99Ms: 0, maxMs: 0 }
     const rotate = () => {
       if (histogram.count > 0) {
         last = {
-          p50Ms: round(histogram.percentile(50) / NS_PER_MS),
-          p99Ms: round(histogram.percentile(99) / NS_PER_MS),
-          maxMs: round(histogram.max / NS_PER_MS),
+          p50Ms: lagOf(histogram.percentile(50)),
+          p99Ms: lagOf(histogram.percentile(99)),
+          maxMs: lagOf(histogram.max),
         }
       }
       histogram.reset()
@@ -37,6 +40,10 @@ function eventLoopLag(): EventLoopLag {
     lagMonitor = { last: () => last }
   }
   return lagMonitor.last()
+}
+
+function lagOf(sampleNs: number): number {
+  return round(Math.max(0, sampleNs / NS_PER_MS - RESOLUTION_MS))
 }
 
 function round(value: number): number {
