@@ -1,6 +1,6 @@
 import type { Command } from '../command.js'
 import { openAuth } from '../open-auth.js'
-import { findUser } from './user-lookup.js'
+import { findUser } from './user-actions.js'
 
 export const userShowCommand: Command = {
   words: ['user', 'show'],
