@@ -5,12 +5,13 @@ import { PortcullisError } from '../errors.js'
 import { signInBody } from '../features/accounts/index.js'
 import { completeMagicLink, linkConfirmPage } from '../features/magic-link/index.js'
 import type { SignInOutcome } from '../features/mfa/index.js'
-import { formBoolean, parseBody, parseQuery } from '../http/body.js'
+import { formBoolean, isFormPost, parseBody, parseQuery } from '../http/body.js'
 import type { AppEnv } from '../http/env.js'
 import { simplePage } from '../http/pages.js'
 import { wantsTokenFlow } from '../http/session.js'
 import { trustedDeviceToken } from '../http/sign-in-response.js'
-import { type CompatServices, isFormPost, type Profile, publicLink, route, sessionAnswer } from './profile.js'
+import { publicPage } from '../mail/links.js'
+import { type CompatServices, type Profile, route, sessionAnswer } from './profile.js'
 
 // goauth "OTP & verification" (shared/seeds/001_…): email link, email code, credentials then MFA.
 
@@ -62,7 +63,8 @@ export const goauth: Profile = {
       route('POST', '/signin/email', async (c) => {
         const body = await parseBody(c, requestBody)
         await assertSignInProof(c, body.csrfToken)
-        const link = (token: string, to: string) => publicLink(s, `${mount}/callback/email?${new URLSearchParams({ email: to, token }).toString()}`)
+        const link = (token: string, to: string) =>
+          publicPage(s.kit.options.publicUrl, `${mount}/callback/email?${new URLSearchParams({ email: to, token }).toString()}`)
         await s.magicLinks.send(body.email, undefined, c.get('context'), link)
         return mailed(c)
       }),

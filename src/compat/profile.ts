@@ -77,9 +77,3 @@ export async function completeChallenge(c: Context<AppEnv>, services: CompatServ
   const { outcome } = await services.mfa.completeChallenge(challenge, method, { code }, false, c.get('context'))
   return { outcome: outcome as SessionOutcome, user: await services.accounts.getUser(outcome.userId) }
 }
-
-/** True for an HTML form post (the document's curl `-d` sends one too). */
-export { isFormPost } from '../http/body.js'
-
-/** A mailed link on PUBLIC_URL, its path kept (API.md, "Links in mail"). */
-export const publicLink = (services: CompatServices, path: string) => `${services.kit.options.publicUrl.replace(/\/+$/, '')}${path}`

@@ -1,8 +1,10 @@
+import type { Context } from 'hono'
 import { z } from 'zod'
 import { completeMagicLink, linkConfirmPage } from '../features/magic-link/index.js'
 import { parseBody, parseQuery } from '../http/body.js'
+import type { AppEnv } from '../http/env.js'
 import { signInResponse } from '../http/sign-in-response.js'
-import { type CompatServices, type Profile, route } from './profile.js'
+import { type CompatServices, completeChallenge, type Profile, route } from './profile.js'
 
 // togo auth-mfa (shared/seeds/000_…): the endpoint table under /api/auth/mfa.
 
@@ -26,9 +28,9 @@ export const togo: Profile = {
   name: 'togo',
   routes: (s: CompatServices, mount: string) => {
     const { kit, mfa } = s
-    const challengeAnswer = async (c: Parameters<typeof signInResponse>[0], token: string, method: 'totp' | 'recovery_code' | 'email_otp', typed: string) => {
-      const { outcome } = await mfa.completeChallenge(token, method, { code: typed }, false, c.get('context'))
-      return signInResponse(c, kit.options, await s.accounts.getUser(outcome.userId), outcome)
+    const challengeAnswer = async (c: Context<AppEnv>, token: string, method: 'totp' | 'recovery_code' | 'email_otp', typed: string) => {
+      const { outcome, user } = await completeChallenge(c, s, token, method, typed)
+      return signInResponse(c, kit.options, user, outcome)
     }
     return [
       route(

@@ -3,9 +3,7 @@
  * drop `/auth`, so the path is joined by hand (API.md, "Links in mail").
  */
 export function mailedLink(publicUrl: string, path: string, token: string): string {
-  const base = new URL(publicUrl)
-  const prefix = base.pathname.replace(/\/+$/, '')
-  return new URL(`${prefix}${path}?token=${encodeURIComponent(token)}`, base.origin).href
+  return publicPage(publicUrl, `${path}?token=${encodeURIComponent(token)}`)
 }
 
 /** A page on PUBLIC_URL, its path kept, with no token. */

@@ -53,6 +53,12 @@ export function checkRedirectUri(value: string): string | null {
 export function createClientRegistry(deps: { store: Store; clock: Clock; random: Random; keyring: Keyring }) {
   const parseUris = (text: string) => JSON.parse(text) as string[]
 
+  const uriProblems = (field: string, uris: string[]) =>
+    uris.flatMap((uri) => {
+      const problem = checkRedirectUri(uri)
+      return problem ? [{ field, message: `${uri} ${problem}` }] : []
+    })
+
   /**
    * Registers a client; the answer holds the secret of a confidential client, which is never shown again.
    * @throws invalid_request naming each bad field
@@ -61,10 +67,8 @@ export function createClientRegistry(deps: { store: Store; clock: Clock; random:
     const details = [
       ...(input.name.trim() && input.name.length <= 100 ? [] : [{ field: 'name', message: 'must be 1 to 100 characters' }]),
       ...(input.redirectUris.length > 0 ? [] : [{ field: 'redirectUris', message: 'needs at least one' }]),
-      ...[...input.redirectUris, ...(input.postLogoutRedirectUris ?? [])].flatMap((uri) => {
-        const problem = checkRedirectUri(uri)
-        return problem ? [{ field: 'redirectUris', message: `${uri} ${problem}` }] : []
-      }),
+      ...uriProblems('redirectUris', input.redirectUris),
+      ...uriProblems('postLogoutRedirectUris', input.postLogoutRedirectUris ?? []),
     ]
     if (details.length > 0) throw new PortcullisError('invalid_request', 'The client is not valid', { details })
     const id = deps.random.id()

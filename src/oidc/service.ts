@@ -156,6 +156,8 @@ export function createOidc(deps: OidcDeps) {
 
   return {
     mountPath,
+    /** The configured issuer URL: every URL the provider builds is on it. */
+    issuer: deps.options.oidcIssuer,
     clients,
     provider,
     /** Makes a new signing key; the old one stays in JWKS until the tokens it signed have expired. */

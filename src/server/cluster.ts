@@ -16,6 +16,11 @@ const YOUNG_MS = 10_000
 const SHUTDOWN_MARGIN_MS = 5_000
 const LOG_FLUSH_MS = 1_000
 
+export interface PrimaryOptions {
+  /** Called once every worker listens, with the URL and the workers' pids (the bench watches them). */
+  onListening?(url: string, pids: number[]): void
+}
+
 /**
  * `portcullis serve --workers N`: the primary migrates once, forks N workers that share the port
  * (node:cluster hands out connections) and everything else through the store, replaces a worker
@@ -24,11 +29,6 @@ const LOG_FLUSH_MS = 1_000
  * Returns the exit code: 0 after a clean shutdown; 1 when a worker could not start, or did not
  * finish its requests and mail within SHUTDOWN_TIMEOUT.
  */
-export interface PrimaryOptions {
-  /** Called once every worker listens, with the URL and the workers' pids (the bench watches them). */
-  onListening?(url: string, pids: number[]): void
-}
-
 export async function servePrimary(count: number, env: Env, options: PrimaryOptions = {}): Promise<number> {
   const logger = createLogger(env.LOG_LEVEL ?? 'info')
   const settings = readServerEnv(env)

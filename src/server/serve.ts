@@ -20,15 +20,15 @@ export interface RunningServer {
   close(): Promise<boolean>
 }
 
-/**
- * Starts the standalone server from the environment: migrates, then listens.
- * @throws ConfigError for an invalid environment; Error when the database does not answer or the port is taken.
- */
 export interface StartOptions {
   /** False in a `--workers` worker: the primary has migrated before forking (src/server/cluster.ts). */
   migrate?: boolean
 }
 
+/**
+ * Starts the standalone server from the environment: migrates, then listens.
+ * @throws ConfigError for an invalid environment; Error when the database does not answer or the port is taken.
+ */
 export async function startServer(
   env: Env = process.env,
   logger: Logger = createLogger(env.LOG_LEVEL ?? 'info'),

@@ -14,6 +14,20 @@ const changes = (query: { compile(): { query: Parameters<typeof changesSessionCh
 
 const raw = (compiled: { query: Parameters<typeof changesSessionChecks>[0]; sql: string }) => changesSessionChecks(compiled.query, compiled.sql)
 
+const session = {
+  id: 's',
+  token_hash: 'h',
+  user_id: 'u',
+  aal: 1,
+  mfa_at: null,
+  trusted_device: 0,
+  created_at: 1,
+  last_seen_at: 1,
+  expires_at: 2,
+  ip: null,
+  user_agent: null,
+}
+
 describe('changesSessionChecks', () => {
   it('counts revocations, user changes and factor changes', () => {
     expect(changes(db.deleteFrom('sessions').where('id', '=', 's'))).toBe(true)
@@ -42,19 +56,6 @@ describe('changesSessionChecks', () => {
     expect(changes(db.updateTable('sessions').set({ last_seen_at: 5 }).where('id', '=', 's'))).toBe(false)
     expect(changes(db.updateTable('totp_factors').set({ last_used_step: 5, last_used_at: 5 }).where('id', '=', 'f'))).toBe(false)
     expect(changes(db.updateTable('webauthn_credentials').set({ counter: 5, last_used_at: 5 }).where('id', '=', 'c'))).toBe(false)
-    const session = {
-      id: 's',
-      token_hash: 'h',
-      user_id: 'u',
-      aal: 1,
-      mfa_at: null,
-      trusted_device: 0,
-      created_at: 1,
-      last_seen_at: 1,
-      expires_at: 2,
-      ip: null,
-      user_agent: null,
-    }
     expect(changes(db.insertInto('sessions').values(session))).toBe(false)
     expect(changes(db.updateTable('rate_limits').set({ count: 1 }).where('key', '=', 'k'))).toBe(false)
     expect(raw(sql`select 1`.compile(db))).toBe(false)
@@ -62,19 +63,6 @@ describe('changesSessionChecks', () => {
 
   it('counts what it cannot read: raw writes, an upsert on a watched table', () => {
     expect(raw(sql`delete from sessions`.compile(db))).toBe(true)
-    const session = {
-      id: 's',
-      token_hash: 'h',
-      user_id: 'u',
-      aal: 1,
-      mfa_at: null,
-      trusted_device: 0,
-      created_at: 1,
-      last_seen_at: 1,
-      expires_at: 2,
-      ip: null,
-      user_agent: null,
-    }
     expect(
       changes(
         db

@@ -1,29 +1,14 @@
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { createDevice, type Device, launchBrowser, newEmail, PASSWORD, startUiServer, type UiServer } from './harness.js'
+import { addVirtualAuthenticator, createDevice, type Device, launchBrowser, newEmail, PASSWORD, startUiServer, type UiServer } from './harness.js'
 import { describeInBrowser } from './suite.js'
 
 // portcullis/client bundled for the browser (platform "browser": a Node built-in would fail the
 // bundle), loaded into a page of the server's origin, with Chromium's virtual authenticator.
 
 const ENTRY = fileURLToPath(new URL('../../src/client/index.ts', import.meta.url))
-
-async function addVirtualAuthenticator(page: Page): Promise<void> {
-  const cdp = await page.context().newCDPSession(page)
-  await cdp.send('WebAuthn.enable')
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  })
-}
 
 describeInBrowser('portcullis/client in a browser', () => {
   let server: UiServer

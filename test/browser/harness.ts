@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { getRequestListener } from '@hono/node-server'
 import { pino } from 'pino'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { type Browser, type BrowserContext, type CDPSession, chromium, type Page } from 'playwright-core'
 import type { AuthOptions } from '../../src/config/options.js'
 import { type Auth, createAuth } from '../../src/create-auth.js'
 import { decodeSecret, totpCodeAt } from '../../src/features/totp/index.js'
@@ -208,4 +208,21 @@ export const pathOf = (page: Page) => new URL(page.url()).pathname
 /** Waits until the page's one h1 reads `text` (after a form post, the next page has loaded). */
 export async function waitForHeading(page: Page, text: string): Promise<void> {
   await page.getByRole('heading', { level: 1, name: text, exact: true }).waitFor()
+}
+
+/** Chromium's virtual authenticator (DevTools protocol): a platform passkey that verifies the user. */
+export async function addVirtualAuthenticator(page: Page): Promise<{ cdp: CDPSession; authenticatorId: string }> {
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('WebAuthn.enable')
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  })
+  return { cdp, authenticatorId }
 }

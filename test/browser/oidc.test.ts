@@ -116,6 +116,24 @@ describeInBrowser('OpenID Connect provider', () => {
     return (await server.auth.api.audit.list(user?.id as string)).map((event) => event.type)
   }
 
+  it('builds every endpoint on the issuer, whatever X-Forwarded-Host and -Proto a client sends', async () => {
+    // An https public URL puts the provider in proxy mode (it must see https behind TLS termination),
+    // the mode in which it reads the forwarded headers; TRUST_PROXY is not set.
+    const behindTls = await startUiServer({ oidcEnabled: true, publicUrl: 'https://auth.example.test' })
+    try {
+      const response = await fetch(`${behindTls.url}/oidc/.well-known/openid-configuration`, {
+        headers: { 'x-forwarded-host': 'attacker.example', 'x-forwarded-proto': 'http' },
+      })
+      expect(response.status).toBe(200)
+      const metadata = (await response.json()) as Record<string, string>
+      expect(metadata.issuer).toBe('https://auth.example.test/oidc')
+      expect(metadata.authorization_endpoint).toBe('https://auth.example.test/oidc/auth')
+      expect(JSON.stringify(metadata)).not.toContain('attacker.example')
+    } finally {
+      await behindTls.close()
+    }
+  })
+
   it('publishes discovery: the issuer, S256 only, the code flow only, the assurance levels', () => {
     const metadata = confidential.config.serverMetadata()
     expect(metadata.issuer).toBe(`${server.url}/oidc`)

@@ -1,6 +1,7 @@
-import type { Browser, CDPSession, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import {
+  addVirtualAuthenticator,
   createDevice,
   type Device,
   launchBrowser,
@@ -14,23 +15,6 @@ import {
   waitForHeading,
 } from './harness.js'
 import { describeInBrowser } from './suite.js'
-
-/** Chromium's virtual authenticator (DevTools protocol): a platform passkey that verifies the user. */
-async function addVirtualAuthenticator(page: Page): Promise<{ cdp: CDPSession; authenticatorId: string }> {
-  const cdp = await page.context().newCDPSession(page)
-  await cdp.send('WebAuthn.enable')
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  })
-  return { cdp, authenticatorId }
-}
 
 describeInBrowser('web UI: passkeys', () => {
   let server: UiServer

@@ -1,22 +1,18 @@
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { createDevice, type Device, launchBrowser, newEmail, PASSWORD, pathOf, startUiServer, type UiServer, waitForHeading } from './harness.js'
+import {
+  addVirtualAuthenticator,
+  createDevice,
+  type Device,
+  launchBrowser,
+  newEmail,
+  PASSWORD,
+  pathOf,
+  startUiServer,
+  type UiServer,
+  waitForHeading,
+} from './harness.js'
 import { describeInBrowser } from './suite.js'
-
-async function addVirtualAuthenticator(page: Page): Promise<void> {
-  const cdp = await page.context().newCDPSession(page)
-  await cdp.send('WebAuthn.enable')
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  })
-}
 
 describeInBrowser('web UI: verify_first sign-up and passkey step-up', () => {
   let server: UiServer

@@ -97,7 +97,13 @@ async function workUntilKilled(server: ServerProcess, clients: Client[], killAft
       if (++steps >= killAfterSteps) reached()
     }
   })
-  await Promise.race([enough, Promise.all(work), new Promise((resolve) => setTimeout(resolve, 20_000))])
+  const outcome = await Promise.race([
+    enough.then(() => 'enough' as const),
+    Promise.all(work).then(() => 'clients stopped' as const),
+    new Promise<'timed out'>((resolve) => setTimeout(() => resolve('timed out'), 20_000)),
+  ])
+  // A kill that lands on an idle server (every client stopped early on an error) would prove nothing.
+  expect(outcome, `${steps} of ${killAfterSteps} steps before the kill`).toBe('enough')
   server.child.kill('SIGKILL')
   await server.exited
   await Promise.all(work)

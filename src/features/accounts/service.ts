@@ -75,6 +75,7 @@ export function createAccountService(deps: AccountDeps) {
       await deps.lockout.passwordTryAbandoned(taken).catch(() => {})
       throw error
     }
+    if (taken.lockEnded && user) await deps.audit.record('account_unlocked', user.id, context, { reason: 'lock_expired' })
     if (!user || !valid) {
       const lockedUntil = await deps.lockout.passwordTryFailed(taken)
       if (user) {
@@ -91,14 +92,6 @@ export function createAccountService(deps: AccountDeps) {
     return user
   }
 
-  /** Records `account_unlocked` when a sign-in is the first to find the account's expired lock. */
-  async function auditLockEnd(rawEmail: string, context: RequestContext): Promise<void> {
-    const email = normalizeEmail(rawEmail)
-    if (!(await deps.lockout.endExpiredLock(email))) return
-    const user = await queries.findUserByEmail(deps.store, email)
-    if (user) await deps.audit.record('account_unlocked', user.id, context, { reason: 'lock_expired' })
-  }
-
   /** Password sign-in: a session, or an MFA challenge when the user has a second factor and this is no trusted device. */
   async function signIn(
     email: string,
@@ -109,7 +102,6 @@ export function createAccountService(deps: AccountDeps) {
     // Shed before anything is counted: a full hashing queue answers 503 without taking a try.
     const hashing = reservePasswordHashing()
     try {
-      await auditLockEnd(email, context)
       const row = await authenticate(email, password, context)
       const outcome = await deps.mfa.afterFirstFactor(row.id, 'password', context, trustedDeviceToken)
       return { user: toUser(row, outcome.kind === 'challenge' || (await deps.mfa.isEnabled(row.id))), outcome }

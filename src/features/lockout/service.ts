@@ -18,6 +18,8 @@ const codeUserKey = (userId: string) => `code:user:${userId}`
 export interface PasswordTry {
   emailKey: string
   addressKey: string | null
+  /** True for the one try that found the email's lock over and cleared it (DESIGN.md: a lock's end is audited). */
+  lockEnded: boolean
 }
 
 export function createLockoutService(deps: LockoutDeps) {
@@ -59,7 +61,9 @@ export function createLockoutService(deps: LockoutDeps) {
     const byEmail = await incrementCounter(deps.store, emailKey, current, windowMs, 0, 0)
     const byAddress = addressKey ? await incrementCounter(deps.store, addressKey, current, windowMs, 0, 0) : null
     const until = Math.max(refusalOf(byEmail, threshold, current) ?? 0, byAddress ? (refusalOf(byAddress, addressThreshold, current) ?? 0) : 0)
-    const taken = { emailKey, addressKey }
+    // The counter's own row says whether a lock has run out: cleared (once) only then, not on every sign-in.
+    const expired = byEmail.lockedUntil !== null && byEmail.lockedUntil <= current
+    const taken = { emailKey, addressKey, lockEnded: expired && (await clearExpiredLock(deps.store, emailKey, current)) }
     if (until > 0) {
       await passwordTryAbandoned(taken)
       throw tooManyTries(until, current)
@@ -145,7 +149,7 @@ export function createLockoutService(deps: LockoutDeps) {
 
   /** True while password sign-in for this email is locked. */
   async function isLocked(email: string): Promise<boolean> {
-    return (await readLocks(deps.store, [passwordEmailKey(email)])).some((until) => until > now())
+    return (await lockedUntil(email)) !== null
   }
 
   /** Lifts the password lock of an email and, given the user id, the second-factor lock; true if anything was lifted. */
@@ -165,15 +169,11 @@ export function createLockoutService(deps: LockoutDeps) {
     return deleteCounting(deps.store, passwordAddressKey(ip))
   }
 
-  /** True once, for the first request that finds the email's password lock over (DESIGN.md: a lock's end is audited). */
-  const endExpiredLock = (email: string) => clearExpiredLock(deps.store, passwordEmailKey(email), now())
-
   return {
     takePasswordTry,
     passwordTryFailed,
     passwordTrySucceeded,
     passwordTryAbandoned,
-    endExpiredLock,
     lockedUntil,
     unlockAddress,
     resetPasswordFailures,
